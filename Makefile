@@ -1,0 +1,63 @@
+# Two commands for a fresh clone: `make run` and `make test` (see README).
+SHELL := /bin/sh
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help run test setup lint format bench chromium clean
+
+help:
+	@echo "make run    set up and serve the app on http://$(HOST):$(PORT) (embedded SQLite, no services needed)"
+	@echo "make test   set up and run the whole test suite (installs Debian's chromium when missing)"
+	@echo "make lint   ruff check + format check"
+
+$(VENV)/.installed: pyproject.toml
+	@python=$$(scripts/find-python) || exit 1; \
+	  if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	    echo "Creating $(VENV) with $$python"; rm -rf $(VENV); "$$python" -m venv $(VENV) || exit 1; \
+	  fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(VENV)/.installed
+	$(PY) manage.py migrate --no-input
+	@for deck in content/decks/*/; do $(PY) manage.py load_deck "$$deck" || exit 1; done
+	$(PY) manage.py ensure_demo_facilitator
+
+run: setup
+	@echo ""
+	@echo "Serving on http://$(HOST):$(PORT)/"
+	@echo "  deck preview: http://$(HOST):$(PORT)/decks/dpup-intro/"
+	@echo "  admin:        http://$(HOST):$(PORT)/admin/"
+	@echo ""
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) dpup_workshop.asgi:application
+
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || exit 1; \
+	else \
+	  echo "error: the browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium'"; exit 1; \
+	fi
+
+# Browser tests run in a second pytest call: sync Playwright and pytest-asyncio clash in one.
+test: $(VENV)/.installed chromium
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m browser -p no:asyncio -W ignore::pytest.PytestConfigWarning $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class RunsConfig(AppConfig):
+    # django.contrib.sessions owns the label "sessions".
+    name = "sessions"
+    label = "runs"
+    verbose_name = "Workshop runs"
