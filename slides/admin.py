@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.utils.html import format_html
+
+from slides.models import Deck, DeckLink, Poll, PollOption, Prompt, Role, Segment, Slide, Video
+
+
+class SegmentForm(forms.ModelForm):
+    owners = forms.MultipleChoiceField(
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Roles that own this segment.",
+    )
+
+    class Meta:
+        model = Segment
+        fields = [
+            "order",
+            "key",
+            "title",
+            "first_slide",
+            "last_slide",
+            "minutes",
+            "short_minutes",
+            "owners",
+            "summary",
+        ]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+
+    def clean_owners(self) -> list[str]:
+        return Role.canonical(self.cleaned_data["owners"])
+
+
+class DeckLinkInline(admin.TabularInline):
+    model = DeckLink
+    extra = 0
+
+
+class SegmentInline(admin.StackedInline):
+    model = Segment
+    form = SegmentForm
+    extra = 0
+    ordering = ["order"]
+
+
+@admin.register(Deck)
+class DeckAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "slide_count", "updated_at", "preview"]
+    search_fields = ["title", "slug"]
+    inlines = [DeckLinkInline, SegmentInline]
+    readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description="Slides")
+    def slide_count(self, deck: Deck) -> int:
+        return deck.slides.count()
+
+    @admin.display(description="Preview")
+    def preview(self, deck: Deck) -> str:
+        return format_html('<a href="{}">Preview deck</a>', deck.get_absolute_url())
+
+
+class VideoInline(admin.TabularInline):
+    model = Video
+    extra = 0
+
+
+class PromptInline(admin.StackedInline):
+    model = Prompt
+    extra = 0
+    max_num = 1
+
+
+class PollInline(admin.StackedInline):
+    model = Poll
+    extra = 0
+    max_num = 1
+    show_change_link = True
+    fields = ["key", "question", "multiple"]
+
+
+@admin.register(Slide)
+class SlideAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "deck", "preview"]
+    list_display_links = ["number", "title"]
+    list_filter = ["deck"]
+    search_fields = ["title", "body", "notes"]
+    ordering = ["deck", "number"]
+    fields = ["deck", "number", "key", "title", "body", "notes", "preview"]
+    readonly_fields = ["preview"]
+    inlines = [VideoInline, PromptInline, PollInline]
+    list_select_related = ["deck"]
+
+    @admin.display(description="Preview")
+    def preview(self, slide: Slide) -> str:
+        if not slide.pk:
+            return "Save the slide to preview it."
+        return format_html(
+            '<a href="{}">Preview slide {}</a>', slide.get_absolute_url(), slide.number
+        )
+
+
+class PollOptionInline(admin.TabularInline):
+    model = PollOption
+    extra = 0
+    min_num = 2
+
+
+@admin.register(Poll)
+class PollAdmin(admin.ModelAdmin):
+    list_display = ["question", "key", "slide"]
+    list_select_related = ["slide", "slide__deck"]
+    inlines = [PollOptionInline]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SlidesConfig(AppConfig):
+    name = "slides"
+    verbose_name = "Decks and slides"

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import os
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+FACILITATORS = "Facilitators"
+# Facilitators prepare workshops: they may edit decks, slides, agenda and quiz in admin.
+EDITABLE = ["deck", "decklink", "segment", "slide", "video", "prompt", "poll", "polloption",
+            "question", "choice"]  # fmt: skip
+
+
+class Command(BaseCommand):
+    help = (
+        "Make sure the demo facilitator account exists (staff, in the Facilitators group) and "
+        "print how to log in. Development only: refuses in production."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", default=os.environ.get("DEMO_USERNAME", "facilitator"))
+        parser.add_argument("--password", default=os.environ.get("DEMO_PASSWORD", "dpup-demo"))
+
+    @transaction.atomic
+    def handle(self, *args, username: str, password: str, **options):
+        from django.conf import settings
+
+        if settings.PRODUCTION:
+            raise CommandError("The demo account is for development; create real accounts instead.")
+        group, _ = Group.objects.get_or_create(name=FACILITATORS)
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label__in=["slides", "quiz"], content_type__model__in=EDITABLE
+            )
+        )
+        user, created = get_user_model().objects.get_or_create(
+            username=username, defaults={"is_staff": True}
+        )
+        user.is_staff = True
+        user.is_active = True
+        user.set_password(password)
+        user.save()
+        user.groups.add(group)
+        verb = "Created" if created else "Ready"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb}: demo facilitator  username: {username}  password: {password}"
+            )
+        )

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+
+
+class Role(models.TextChoices):
+    """The facilitation team's roles; a segment of the agenda is owned by one or more."""
+
+    FACILITATOR = "facilitator", "Facilitator"
+    HOST = "host", "Host"
+    PRESENTER = "presenter", "Presenter"
+
+    @classmethod
+    def canonical(cls, roles) -> list[str]:
+        """The given roles without duplicates, in the table's order."""
+        wanted = set(roles)
+        return [role for role in cls.values if role in wanted]
+
+
+def normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class Deck(models.Model):
+    slug = models.SlugField(unique=True, help_text="Also the name of its content folder.")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("slides:deck", kwargs={"slug": self.slug})
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(segment.minutes for segment in self.segments.all())
+
+    @property
+    def short_total_minutes(self) -> int:
+        return sum(segment.short_minutes for segment in self.segments.all())
+
+
+class DeckLink(models.Model):
+    """A named address the deck refers to (the toolkit, where to find more)."""
+
+    deck = models.ForeignKey(Deck, on_delete=models.CASCADE, related_name="links")
+    order = models.PositiveSmallIntegerField(default=0)
+    key = models.SlugField(max_length=50)
+    url = models.URLField()
+
+    class Meta:
+        ordering = ["deck", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["deck", "key"], name="decklink_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.url}"
+
+
+class Segment(models.Model):
+    """A timed part of the agenda, covering a range of slides, owned by one or more roles."""
+
+    deck = models.ForeignKey(Deck, on_delete=models.CASCADE, related_name="segments")
+    order = models.PositiveSmallIntegerField(default=0)
+    key = models.SlugField(max_length=50)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    first_slide = models.PositiveSmallIntegerField()
+    last_slide = models.PositiveSmallIntegerField()
+    minutes = models.PositiveSmallIntegerField(help_text="Planned minutes in the full plan.")
+    short_minutes = models.PositiveSmallIntegerField(help_text="Planned minutes in the short plan.")
+    owners = models.JSONField(
+        default=list, help_text="Roles that own this segment; the first is the lead."
+    )
+
+    class Meta:
+        ordering = ["deck", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["deck", "key"], name="segment_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def slide_range(self) -> str:
+        if self.first_slide == self.last_slide:
+            return str(self.first_slide)
+        return f"{self.first_slide}–{self.last_slide}"
+
+    @property
+    def owner_labels(self) -> list[str]:
+        labels = dict(Role.choices)
+        return [labels.get(role, role) for role in self.owners]
+
+    def clean(self) -> None:
+        errors = {}
+        unknown = sorted(set(self.owners or []) - set(Role.values))
+        if not self.owners:
+            errors["owners"] = "Choose at least one owner role."
+        elif unknown:
+            errors["owners"] = f"Unknown role(s): {', '.join(unknown)}."
+        if self.first_slide and self.last_slide and self.first_slide > self.last_slide:
+            errors["last_slide"] = "The last slide comes before the first."
+        elif self.deck_id and self.last_slide:
+            count = self.deck.slides.count()
+            if self.first_slide < 1 or self.last_slide > count:
+                errors["last_slide"] = f"Slides must be within the deck (1–{count})."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Slide(models.Model):
+    deck = models.ForeignKey(Deck, on_delete=models.CASCADE, related_name="slides")
+    number = models.PositiveSmallIntegerField()
+    key = models.SlugField(max_length=80, help_text="Names the slide's content file.")
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True, help_text="Markdown that participants see.")
+    notes = models.TextField(blank=True, help_text="Markdown for the facilitation team only.")
+
+    class Meta:
+        ordering = ["deck", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["deck", "number"], name="slide_unique_number"),
+            models.UniqueConstraint(fields=["deck", "key"], name="slide_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.body = normalise_newlines(self.body)
+        self.notes = normalise_newlines(self.notes)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("slides:slide", kwargs={"slug": self.deck.slug, "number": self.number})
+
+
+class Video(models.Model):
+    """A video to play on a slide. The toolkit page is known; the video's own URL is set here."""
+
+    slide = models.ForeignKey(Slide, on_delete=models.CASCADE, related_name="videos")
+    order = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    page_url = models.URLField(help_text="The page where the video can be found.")
+    url = models.URLField(blank=True, help_text="The video's own address, once known.")
+
+    class Meta:
+        ordering = ["slide", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Prompt(models.Model):
+    """A share-out prompt that opens when its slide goes live."""
+
+    slide = models.OneToOneField(Slide, on_delete=models.CASCADE, related_name="prompt")
+    key = models.SlugField(max_length=80)
+    text = models.TextField()
+    breakouts = models.BooleanField(
+        default=False, help_text="The notes allow discussing this in breakout groups."
+    )
+
+    def __str__(self) -> str:
+        return self.text
+
+    def clean(self) -> None:
+        if (
+            self.slide_id
+            and Prompt.objects.filter(slide__deck_id=self.slide.deck_id, key=self.key)
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            raise ValidationError({"key": "Another prompt in this deck has this key."})
+
+
+class Poll(models.Model):
+    """A poll that opens when its slide goes live."""
+
+    slide = models.OneToOneField(Slide, on_delete=models.CASCADE, related_name="poll")
+    key = models.SlugField(max_length=80)
+    question = models.CharField(max_length=300)
+    multiple = models.BooleanField(default=False, help_text="Participants may choose several.")
+
+    def __str__(self) -> str:
+        return self.question
+
+    def clean(self) -> None:
+        if (
+            self.slide_id
+            and Poll.objects.filter(slide__deck_id=self.slide.deck_id, key=self.key)
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            raise ValidationError({"key": "Another poll in this deck has this key."})
+
+
+class PollOption(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
+    order = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["poll", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.text

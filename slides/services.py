@@ -1,0 +1,187 @@
+"""Everything that changes decks: loading content folders into the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.db import models, transaction
+
+from slides.content import DeckData, read_deck_folder
+from slides.models import Deck, Poll, Prompt, Slide
+
+
+def _sync(
+    queryset: models.QuerySet, *, match: str, rows: list[dict[str, Any]], parent: dict[str, Any]
+) -> list[models.Model]:
+    """Make the rows under one parent equal `rows`: update matches, create new, delete extra.
+
+    Rows whose values already match are not written, so loading an unchanged deck writes
+    nothing but the deck's own timestamp.
+    """
+    existing = {getattr(obj, match): obj for obj in queryset}
+    kept = []
+    for row in rows:
+        obj = existing.pop(row[match], None)
+        if obj is None:
+            obj = queryset.model(**parent, **row)
+            obj.save()
+        else:
+            changed = [name for name, value in row.items() if getattr(obj, name) != value]
+            for name in changed:
+                setattr(obj, name, row[name])
+            if changed:
+                obj.save(update_fields=changed)
+        kept.append(obj)
+    for obj in existing.values():
+        obj.delete()
+    return kept
+
+
+def _sync_one(
+    model: type[models.Model], *, slide: Slide, values: dict | None
+) -> models.Model | None:
+    """The optional one-per-slide interaction (poll, prompt): update, create or delete."""
+    if values is None:
+        model.objects.filter(slide=slide).delete()
+        return None
+    obj, _ = model.objects.update_or_create(slide=slide, defaults=values)
+    return obj
+
+
+@transaction.atomic
+def deck_load(*, path: Path | str) -> Deck:
+    """Create or update a deck from its content folder, all or nothing.
+
+    Raises slides.content.ContentError (every problem with file and line) before anything
+    is written if the folder is not valid.
+    """
+    data = read_deck_folder(path)
+    return deck_save(data=data)
+
+
+@transaction.atomic
+def deck_save(*, data: DeckData) -> Deck:
+    """Write a checked DeckData to the database, matching existing rows by their keys."""
+    deck, _ = Deck.objects.update_or_create(
+        slug=data.slug, defaults={"title": data.title, "description": data.description}
+    )
+    _sync(
+        deck.links.all(),
+        match="key",
+        rows=[
+            {"key": key, "url": url, "order": order}
+            for order, (key, url) in enumerate(data.links.items())
+        ],
+        parent={"deck": deck},
+    )
+    _sync(
+        deck.segments.all(),
+        match="key",
+        rows=[
+            {
+                "key": segment.key,
+                "order": order,
+                "title": segment.title,
+                "summary": segment.summary,
+                "first_slide": segment.first_slide,
+                "last_slide": segment.last_slide,
+                "minutes": segment.minutes,
+                "short_minutes": segment.short_minutes,
+                "owners": segment.owners,
+            }
+            for order, segment in enumerate(data.segments)
+        ],
+        parent={"deck": deck},
+    )
+
+    # Slides are matched by key, so one that moved keeps its row. Park moved slides on
+    # numbers past any real one first: (deck, number) is unique at every step.
+    wanted = {slide.key: slide.number for slide in data.slides}
+    Slide.objects.filter(deck=deck).exclude(key__in=wanted).delete()
+    moved = [s for s in Slide.objects.filter(deck=deck) if s.number != wanted[s.key]]
+    for offset, slide in enumerate(moved):
+        Slide.objects.filter(pk=slide.pk).update(number=30000 + offset)
+    slides = _sync(
+        Slide.objects.filter(deck=deck),
+        match="key",
+        rows=[
+            {
+                "key": slide.key,
+                "number": slide.number,
+                "title": slide.title,
+                "body": slide.body,
+                "notes": slide.notes,
+            }
+            for slide in data.slides
+        ],
+        parent={"deck": deck},
+    )
+    by_number = {slide.number: slide for slide in slides}
+    for slide_data in data.slides:
+        slide = by_number[slide_data.number]
+        _sync(
+            slide.videos.all(),
+            match="order",
+            rows=[
+                {"order": order, "title": video.title, "page_url": video.page, "url": video.url}
+                for order, video in enumerate(slide_data.videos)
+            ],
+            parent={"slide": slide},
+        )
+        prompt = slide_data.prompt
+        _sync_one(
+            Prompt,
+            slide=slide,
+            values=prompt
+            and {"key": prompt.key, "text": prompt.text, "breakouts": prompt.breakouts},
+        )
+        poll_data = slide_data.poll
+        poll = _sync_one(
+            Poll,
+            slide=slide,
+            values=poll_data
+            and {
+                "key": poll_data.key,
+                "question": poll_data.question,
+                "multiple": poll_data.multiple,
+            },
+        )
+        if poll is not None:
+            _sync(
+                poll.options.all(),
+                match="order",
+                rows=[
+                    {"order": order, "text": text} for order, text in enumerate(poll_data.options)
+                ],
+                parent={"poll": poll},
+            )
+
+    questions = _sync(
+        deck.questions.all(),
+        match="key",
+        rows=[
+            {
+                "key": question.key,
+                "order": order,
+                "slide_id": by_number[question.slide].pk,
+                "answer_slide_id": by_number[question.answer_slide].pk,
+                "text": question.text,
+                "multiple": question.multiple,
+                "explanation": question.explanation,
+            }
+            for order, question in enumerate(data.questions)
+        ],
+        parent={"deck": deck},
+    )
+    for question, question_data in zip(questions, data.questions, strict=True):
+        _sync(
+            question.choices.all(),
+            match="order",
+            rows=[
+                {"order": order, "text": choice.text, "is_correct": choice.correct}
+                for order, choice in enumerate(question_data.choices)
+            ],
+            parent={"question": question},
+        )
+    return deck
