@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from slides.services import deck_load
+
+REPO = Path(__file__).resolve().parent.parent
+DPUP = REPO / "content" / "decks" / "dpup-intro"
+
+
+def pytest_collection_modifyitems(items):
+    # Browser tests run in their own pytest call (see Makefile): mark them by folder.
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def deck(db):
+    """The bundled DPUP deck, loaded."""
+    return deck_load(path=DPUP)
+
+
+@pytest.fixture
+def deck_copy(tmp_path) -> Path:
+    """A writable copy of the bundled deck folder."""
+    folder = tmp_path / "dpup-intro"
+    shutil.copytree(DPUP, folder)
+    return folder
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    return django_user_model.objects.create_user(
+        username="fran", password="a-long-test-password", is_staff=True
+    )
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
