@@ -1,3 +1,5 @@
 """Websocket URL patterns for every app, gathered in one place."""
 
-websocket_urlpatterns: list = []
+from sessions.routing import websocket_urlpatterns as run_patterns
+
+websocket_urlpatterns = [*run_patterns]

@@ -153,6 +153,14 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Live runs. Pushes of the team's roster are coalesced to one per this many seconds.
+ROSTER_PUSH_DELAY = float(os.environ.get("ROSTER_PUSH_DELAY", "0.3"))
+# Join attempts allowed per address per JOIN_RATE_WINDOW seconds.
+JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", "30"))
+JOIN_RATE_WINDOW = int(os.environ.get("JOIN_RATE_WINDOW", "300"))
+# Largest websocket message accepted from a browser, in bytes.
+WS_MAX_MESSAGE_BYTES = 4096
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

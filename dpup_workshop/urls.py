@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("decks/", include("slides.urls")),
+    path("", include("sessions.urls")),
 ]

@@ -13,13 +13,13 @@ def test_staff_walk_the_preview_by_keyboard(page, app_server):
     assert serious_violations(page) == []
 
     page.get_by_role("link", name="Preview the slides").click()
-    expect(page.locator("#slide-title")).to_have_text("Welcome")
+    expect(page.locator("#current-slide-title")).to_have_text("Welcome")
     assert serious_violations(page) == []
 
     for number in range(2, 14):
         page.keyboard.press("ArrowRight")
         expect(page.locator("#current-slide")).to_have_attribute("data-slide", str(number))
-    expect(page.locator("#slide-title")).to_have_text("The 5 Principles")
+    expect(page.locator("#current-slide-title")).to_have_text("The 5 Principles")
     expect(page.locator(".slide-body")).to_contain_text("Mana Whakahaere")
     expect(page.locator("#slide-notes")).to_contain_text("act as a compass")
 

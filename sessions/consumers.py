@@ -1,0 +1,238 @@
+"""The run's websocket: one endpoint per run, thin.
+
+connect: resolve the run and who is calling (team member, participant or nobody), join the
+groups of the audiences that caller may see, accept, send a snapshot. receive: check the
+message's size and shape, look its action up in the registry, call the service (which checks
+permission). Any bad or forbidden message gets an error back and the connection stays open.
+Pushes from the channel layer are forwarded as they are: no database work per recipient.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils.html import escape
+
+from sessions import actions, broadcast, fragments, services
+from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
+from sessions.models import ParticipantStatus, Run
+from sessions.permissions import ActionError, Actor, PermissionDenied
+from sessions.selectors import actor_for_participant, actor_for_user
+from sessions.sessionkeys import participant_session_key
+
+logger = logging.getLogger(__name__)
+
+TEAM_VIEWS = {"console", "host", "present", "screen"}
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_GONE = 4410
+# Inbound messages: a burst of this many, refilled at this rate per second.
+BURST, REFILL = 20, 5.0
+
+
+@dataclass
+class Caller:
+    run: Run
+    actor: Actor
+    audience: str
+    participant_id: int | None = None
+    gone: str = ""
+
+
+def _resolve(scope) -> Caller | int:
+    """Who is connecting, or a close code."""
+    code = scope["url_route"]["kwargs"]["code"]
+    run = Run.objects.filter(code=code).first()
+    if run is None:
+        return CLOSE_NOT_FOUND
+    view = parse_qs(scope.get("query_string", b"").decode()).get("view", ["participant"])[0]
+    if view in TEAM_VIEWS:
+        actor = actor_for_user(run, scope.get("user"))
+        if not actor.is_team:
+            return CLOSE_FORBIDDEN
+        return Caller(run, actor, SCREEN if view == "screen" else STAFF)
+    session = scope.get("session")
+    participant_id = session.get(participant_session_key(run)) if session is not None else None
+    participant = run.participants.filter(pk=participant_id).first() if participant_id else None
+    if participant is None:
+        return CLOSE_FORBIDDEN
+    if participant.status in (ParticipantStatus.REMOVED, ParticipantStatus.LEFT):
+        return CLOSE_GONE
+    audience = PARTICIPANTS if participant.status == ParticipantStatus.ADMITTED else WAITING
+    return Caller(run, actor_for_participant(participant), audience, participant.pk)
+
+
+def _snapshot(caller: Caller) -> str:
+    run = Run.objects.get(pk=caller.run.pk)
+    caller.run = run
+    html = fragments.render_snapshot(run, caller.audience)
+    version = int((run.audience_versions or {}).get(caller.audience, 0))
+    return broadcast.envelope("snapshot", html, version=version, prev=None)
+
+
+def error_message(code: str, message: str, action: str | None = None) -> str:
+    html = (
+        '<div id="ws-error" class="ws-error" role="alert" hx-swap-oob="true">'
+        f"{escape(message)}</div>"
+    )
+    return broadcast.envelope(
+        "error", html, extra={"code": code, "action": action, "message": message}
+    )
+
+
+class RunConsumer(AsyncWebsocketConsumer):
+    caller: Caller | None = None
+
+    async def connect(self) -> None:
+        resolved = await database_sync_to_async(_resolve)(self.scope)
+        if isinstance(resolved, int):
+            # Accept then close, so the browser sees our code and stops retrying.
+            await self.accept()
+            await self.close(code=resolved)
+            return
+        self.caller = resolved
+        self.groups = []
+        await self._join(resolved.audience)
+        if resolved.participant_id is not None:
+            await self._join_group(
+                broadcast.participant_group_name(resolved.run.pk, resolved.participant_id)
+            )
+        self.tokens, self.refilled = float(BURST), time.monotonic()
+        await self.accept()
+        if resolved.actor.is_team:
+            view = "screen" if resolved.audience == SCREEN else self._view()
+            await database_sync_to_async(services.presence_enter)(
+                run=resolved.run,
+                user_id=resolved.actor.user_id,
+                channel_name=self.channel_name,
+                view=view,
+            )
+        await self.send(text_data=await database_sync_to_async(_snapshot)(resolved))
+
+    def _view(self) -> str:
+        return parse_qs(self.scope.get("query_string", b"").decode()).get("view", ["console"])[0]
+
+    async def _join_group(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups.append(group)
+
+    async def _join(self, audience: str) -> None:
+        await self._join_group(broadcast.run_group_name(self.caller.run.pk, audience))
+
+    async def disconnect(self, code) -> None:
+        for group in self.groups or []:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.caller is not None and self.caller.actor.is_team:
+            await database_sync_to_async(services.presence_leave)(
+                run=self.caller.run, channel_name=self.channel_name
+            )
+
+    async def dispatch(self, message) -> None:
+        # The hot path: a push goes straight to the socket. Skipping the base class's
+        # per-message database-connection check keeps a thread hop off every recipient.
+        if message["type"] == "run.push":
+            await self.send(text_data=message["text"])
+            return
+        await super().dispatch(message)
+
+    # --- inbound ---------------------------------------------------------------------------
+
+    def _take_token(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(BURST, self.tokens + (now - self.refilled) * REFILL)
+        self.refilled = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        if self.caller is None:
+            return
+        if text_data is None:
+            await self.send(text_data=error_message("bad_message", "Send JSON text, not binary."))
+            return
+        if len(text_data.encode()) > settings.WS_MAX_MESSAGE_BYTES:
+            await self.send(
+                text_data=error_message(
+                    "too_large",
+                    f"That message is too large (over {settings.WS_MAX_MESSAGE_BYTES} bytes).",
+                )
+            )
+            return
+        if not self._take_token():
+            await self.send(
+                text_data=error_message("rate_limited", "Too many messages: slow down a little.")
+            )
+            return
+        try:
+            payload = json.loads(text_data)
+        except ValueError:
+            await self.send(
+                text_data=error_message("bad_message", "That message is not valid JSON.")
+            )
+            return
+        action = payload.get("action") if isinstance(payload, dict) else None
+        if not isinstance(action, str):
+            await self.send(text_data=error_message("bad_message", "A message needs an 'action'."))
+            return
+        if action == "sync":
+            await self.send(text_data=await database_sync_to_async(_snapshot)(self.caller))
+            return
+        if action == "ping":
+            if self.caller.actor.is_team:
+                await database_sync_to_async(services.presence_seen)(channel_name=self.channel_name)
+            return
+        if action not in actions.REGISTRY:
+            await self.send(
+                text_data=error_message("unknown_action", f"Unknown action '{action[:60]}'.", None)
+            )
+            return
+        try:
+            await database_sync_to_async(actions.perform)(
+                action, payload, run=self.caller.run, actor=self.caller.actor
+            )
+        except actions.PayloadError as exc:
+            await self.send(text_data=error_message("bad_payload", str(exc), action))
+        except PermissionDenied as exc:
+            await self.send(text_data=error_message("forbidden", str(exc), action))
+        except ActionError as exc:
+            await self.send(text_data=error_message("not_now", str(exc), action))
+
+    # --- events from the channel layer -----------------------------------------------------
+
+    async def participants_admitted(self, event) -> None:
+        """The waiting room hears who was admitted; those named move into the room."""
+        caller = self.caller
+        if (
+            caller is None
+            or caller.participant_id not in event["ids"]
+            or caller.audience != WAITING
+        ):
+            return
+        waiting = broadcast.run_group_name(caller.run.pk, WAITING)
+        await self.channel_layer.group_discard(waiting, self.channel_name)
+        self.groups.remove(waiting)
+        caller.audience = PARTICIPANTS
+        await self._join(PARTICIPANTS)
+        await self.send(text_data=await database_sync_to_async(_snapshot)(caller))
+
+    async def participant_gone(self, event) -> None:
+        """Removed by the host, or left: say so and close for good."""
+        message = (
+            "The host has removed you from this workshop."
+            if event.get("reason") == "removed"
+            else "You have left the workshop and your details have been deleted."
+        )
+        html = fragments.render(
+            "participant_main", {"run": self.caller.run, "state": "gone", "gone_message": message}
+        )
+        await self.send(text_data=broadcast.envelope("participant.gone", html))
+        await self.close(code=CLOSE_GONE)

@@ -1,0 +1,104 @@
+"""Who may do what in a run: one table, checked by every service.
+
+Roles are the team's (facilitator, host, presenter) plus the participant. CONTROLLER means
+"owns the segment that is on now": its owner roles (a presenter only for the segments
+assigned to them), and the facilitator at any time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from slides.models import Role
+
+FACILITATOR = Role.FACILITATOR.value
+HOST = Role.HOST.value
+PRESENTER = Role.PRESENTER.value
+PARTICIPANT = "participant"
+CONTROLLER = "controller"
+
+TEAM = frozenset({FACILITATOR, HOST, PRESENTER})
+TIMEKEEPERS = frozenset({FACILITATOR, HOST, CONTROLLER})
+
+ACTIONS: dict[str, frozenset[str]] = {
+    # the agenda runner
+    "run.start": frozenset({FACILITATOR, HOST}),
+    "run.pause": TIMEKEEPERS,
+    "run.resume": TIMEKEEPERS,
+    "run.end": frozenset({FACILITATOR}),
+    "segment.next": TIMEKEEPERS,
+    "segment.previous": TIMEKEEPERS,
+    # slides
+    "slide.next": frozenset({CONTROLLER}),
+    "slide.previous": frozenset({CONTROLLER}),
+    "slide.goto": frozenset({FACILITATOR}),
+    # the waiting room and the room
+    "participant.admit": frozenset({FACILITATOR, HOST}),
+    "participant.admit_all": frozenset({FACILITATOR, HOST}),
+    "participant.remove": frozenset({FACILITATOR, HOST}),
+    # set-up
+    "run.edit": frozenset({FACILITATOR}),
+    "team.manage": frozenset({FACILITATOR}),
+    # anyone connected may ask for a fresh snapshot
+    "sync": TEAM | {PARTICIPANT, "screen"},
+}
+
+
+class PermissionDenied(Exception):
+    """The actor's roles don't allow the action; the message says who may."""
+
+
+class ActionError(Exception):
+    """A well-formed, allowed action that can't be done now (e.g. already at the last slide)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a team member (user id and roles) or a participant."""
+
+    user_id: int | None = None
+    roles: frozenset[str] = frozenset()
+    participant_id: int | None = None
+    # Presenters: keys of the segments they own; empty means every presenter segment.
+    presenter_segments: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_team(self) -> bool:
+        return bool(self.roles & TEAM)
+
+    def controls(self, segment) -> bool:
+        """May this actor move the slides while `segment` is on?"""
+        if FACILITATOR in self.roles:
+            return True
+        if HOST in self.roles and HOST in segment.owners:
+            return True
+        return (
+            PRESENTER in self.roles
+            and PRESENTER in segment.owners
+            and (not self.presenter_segments or segment.key in self.presenter_segments)
+        )
+
+
+def describe(roles: frozenset[str]) -> str:
+    names = {CONTROLLER: "whoever owns the current segment", PARTICIPANT: "participants"}
+    return " or ".join(sorted(names.get(role, f"the {role}") for role in roles))
+
+
+def allowed(action: str, actor: Actor, segment=None) -> bool:
+    roles = ACTIONS.get(action)
+    if roles is None:
+        return False
+    held = set(actor.roles)
+    if actor.participant_id is not None:
+        held.add(PARTICIPANT)
+    if held & roles:
+        return True
+    return CONTROLLER in roles and segment is not None and actor.controls(segment)
+
+
+def check(action: str, actor: Actor, segment=None) -> None:
+    """Raise PermissionDenied unless the actor may do `action` now."""
+    if action not in ACTIONS:
+        raise PermissionDenied(f"Unknown action '{action}'.")
+    if not allowed(action, actor, segment):
+        raise PermissionDenied(f"Only {describe(ACTIONS[action])} can do that ({action}).")

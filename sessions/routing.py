@@ -1,0 +1,7 @@
+from django.urls import path
+
+from sessions.consumers import RunConsumer
+
+websocket_urlpatterns = [
+    path("ws/runs/<str:code>/", RunConsumer.as_asgi()),
+]

@@ -1,0 +1,493 @@
+"""Everything that changes a run. Every way the agenda, the slides or the room can change is
+here: views, the websocket consumer and commands call these functions and nothing else.
+
+Each service checks the actor against the one permission table, changes the database in a
+transaction (the run row locked), gives the run a new version and publishes the change to
+each audience once, after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from sessions import broadcast, fragments
+from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
+from sessions.models import (
+    Participant,
+    ParticipantStatus,
+    Presence,
+    RoleInvite,
+    Run,
+    Status,
+    TeamMember,
+)
+from sessions.permissions import ActionError, Actor, check
+from sessions.roster import roster_changed
+from slides.models import Deck, Role
+from slides.selectors import deck_data
+
+LIVE_AUDIENCES = (STAFF, PARTICIPANTS, SCREEN)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _locked(run: Run) -> Run:
+    """The run re-read with its row locked for the rest of the transaction."""
+    return Run.objects.select_for_update().get(pk=run.pk)
+
+
+def _now() -> datetime:
+    return timezone.now()
+
+
+def _publish_live(run: Run, event: str, audiences: tuple[str, ...] = LIVE_AUDIENCES) -> None:
+    """Save the run with a new version; after commit, push its state to each audience."""
+    claimed = broadcast.claim_versions(run, audiences)
+    run.save()
+    broadcast.publish(run.pk, event, claimed, lambda audience: fragments.render_live(run, audience))
+
+
+def _bank_time(run: Run, now: datetime) -> None:
+    """Move the running stretch into the current segment's accumulated seconds."""
+    actuals = list(run.actuals) + [0.0] * (len(run.segments) - len(run.actuals))
+    if run.running_since is not None:
+        actuals[run.segment_index] += max(0.0, (now - run.running_since).total_seconds())
+        run.running_since = now
+    run.actuals = actuals
+
+
+def _show_slide(run: Run, number: int) -> None:
+    run.slide_number = number
+    run.max_slide_shown = max(run.max_slide_shown, number)
+
+
+def _set_segment(run: Run, index: int, now: datetime, *, slide: int | None = None) -> None:
+    _bank_time(run, now)
+    run.segment_index = index
+    segment = run.segments[index]
+    if slide is not None:
+        _show_slide(run, slide)
+    elif not segment.covers(run.slide_number):
+        _show_slide(run, segment.first_slide)
+
+
+def _require_open(run: Run) -> None:
+    if run.status == Status.ENDED:
+        raise ActionError("This workshop has ended.")
+
+
+# --- creating and setting up a run -----------------------------------------------------------
+
+
+RUN_SETTINGS = (
+    "title",
+    "scheduled_at",
+    "agency_name",
+    "agency_initiatives",
+    "mode",
+    "platform",
+    "plan",
+    "waiting_room",
+    "chat_enabled",
+    "takes_notes",
+    "takes_photos",
+    "takes_recordings",
+    "recordings_audience",
+    "retention_days",
+)
+
+
+@transaction.atomic
+def run_create(*, deck: Deck, facilitator, title: str, scheduled_at: datetime, **settings) -> Run:
+    """A new run of `deck`, owned by `facilitator`, with the deck frozen as it is now."""
+    unknown = set(settings) - set(RUN_SETTINGS)
+    if unknown:
+        raise TypeError(f"Unknown run settings: {', '.join(sorted(unknown))}")
+    data = deck_data(deck)
+    run = Run.objects.create(
+        deck=deck,
+        deck_snapshot=data.to_dict(),
+        title=title,
+        scheduled_at=scheduled_at,
+        facilitator=facilitator,
+        actuals=[0.0] * len(data.segments),
+        **settings,
+    )
+    TeamMember.objects.create(run=run, user=facilitator, role=Role.FACILITATOR)
+    return run
+
+
+@transaction.atomic
+def run_update(*, run: Run, actor: Actor, **changes) -> Run:
+    """Change a run's settings. The plan and agency details reach every screen at once."""
+    check("run.edit", actor)
+    unknown = set(changes) - set(RUN_SETTINGS)
+    if unknown:
+        raise TypeError(f"Unknown run settings: {', '.join(sorted(unknown))}")
+    run = _locked(run)
+    _require_open(run)
+    waiting_room_was_on = run.waiting_room
+    for name, value in changes.items():
+        setattr(run, name, value)
+    if waiting_room_was_on and not run.waiting_room:
+        _admit(run, run.participants.filter(status=ParticipantStatus.WAITING))
+    _publish_live(run, "run.updated")
+    return run
+
+
+@transaction.atomic
+def run_refresh_deck(*, run: Run, actor: Actor) -> Run:
+    """Take a fresh copy of the deck (admin edits) into a run that has not started."""
+    check("run.edit", actor)
+    run = _locked(run)
+    if run.status != Status.DRAFT:
+        raise ActionError("A run keeps its deck once it has started.")
+    data = deck_data(run.deck)
+    run.deck_snapshot = data.to_dict()
+    run.deck_revision += 1
+    run.actuals = [0.0] * len(data.segments)
+    run.segment_index = min(run.segment_index, len(data.segments) - 1)
+    run.slide_number = min(run.slide_number, len(data.slides))
+    run.max_slide_shown = min(run.max_slide_shown, len(data.slides))
+    run.__dict__.pop("deck_data", None)
+    _publish_live(run, "run.deck_refreshed")
+    return run
+
+
+@transaction.atomic
+def team_add(
+    *, run: Run, actor: Actor, user, role: str, segments: Iterable[str] = ()
+) -> TeamMember:
+    check("team.manage", actor)
+    if role not in Role.values:
+        raise ActionError(f"Unknown role '{role}'.")
+    keys = {segment.key for segment in run.segments}
+    wanted = [key for key in segments if key in keys] if role == Role.PRESENTER else []
+    member, _ = TeamMember.objects.update_or_create(
+        run=run, user=user, role=role, defaults={"segments": wanted}
+    )
+    roster_changed(run.pk)
+    return member
+
+
+@transaction.atomic
+def team_remove(*, run: Run, actor: Actor, member: TeamMember) -> None:
+    check("team.manage", actor)
+    if member.run_id != run.pk:
+        raise ActionError("That person is not on this run's team.")
+    if member.role == Role.FACILITATOR and member.user_id == run.facilitator_id:
+        raise ActionError("The run's facilitator keeps the facilitator role.")
+    member.delete()
+    roster_changed(run.pk)
+
+
+def invite_create(*, run: Run, actor: Actor, role: str) -> RoleInvite:
+    check("team.manage", actor)
+    if role not in Role.values:
+        raise ActionError(f"Unknown role '{role}'.")
+    return RoleInvite.objects.create(run=run, role=role, created_by_id=actor.user_id)
+
+
+def invite_revoke(*, run: Run, actor: Actor, invite: RoleInvite) -> None:
+    check("team.manage", actor)
+    if invite.run_id != run.pk:
+        raise ActionError("That invite belongs to another run.")
+    RoleInvite.objects.filter(pk=invite.pk, revoked_at__isnull=True).update(revoked_at=_now())
+
+
+@transaction.atomic
+def invite_accept(*, invite: RoleInvite, user) -> TeamMember:
+    """Grant the invite's role to the logged-in user (no change if they already hold it)."""
+    invite = RoleInvite.objects.select_for_update().select_related("run").get(pk=invite.pk)
+    if not invite.is_active:
+        raise ActionError("This invite link is no longer valid: ask the facilitator for a new one.")
+    member, created = TeamMember.objects.get_or_create(run=invite.run, user=user, role=invite.role)
+    if created:
+        RoleInvite.objects.filter(pk=invite.pk).update(uses=invite.uses + 1)
+        roster_changed(invite.run_id)
+    return member
+
+
+# --- participants ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def participant_join(*, run: Run, display_name: str = "", show_name: bool = False) -> Participant:
+    """A new participant: waiting if the run has a waiting room, otherwise admitted."""
+    run = _locked(run)
+    _require_open(run)
+    last = run.participants.order_by("-number").values_list("number", flat=True).first() or 0
+    now = _now()
+    admitted = not run.waiting_room
+    participant = Participant.objects.create(
+        run=run,
+        number=last + 1,
+        display_name=display_name.strip(),
+        show_name=show_name and bool(display_name.strip()),
+        status=ParticipantStatus.ADMITTED if admitted else ParticipantStatus.WAITING,
+        admitted_at=now if admitted else None,
+    )
+    roster_changed(run.pk)
+    return participant
+
+
+@transaction.atomic
+def participant_update(
+    *, participant: Participant, display_name: str, show_name: bool
+) -> Participant:
+    """A participant changes how they are named; takes effect on every screen."""
+    participant.display_name = display_name.strip()
+    participant.show_name = show_name and bool(participant.display_name)
+    participant.save(update_fields=["display_name", "show_name"])
+    roster_changed(participant.run_id)
+    return participant
+
+
+@transaction.atomic
+def participant_leave(*, participant: Participant) -> None:
+    """The participant leaves and their personal data goes: name and choices are erased."""
+    participant.display_name = ""
+    participant.show_name = False
+    participant.status = ParticipantStatus.LEFT
+    participant.save(update_fields=["display_name", "show_name", "status"])
+    broadcast.send_personal(
+        participant.run_id, participant.pk, {"type": "participant.gone", "reason": "left"}
+    )
+    roster_changed(participant.run_id)
+
+
+def _admit(run: Run, participants) -> list[int]:
+    ids = list(participants.values_list("pk", flat=True))
+    if ids:
+        Participant.objects.filter(pk__in=ids).update(
+            status=ParticipantStatus.ADMITTED, admitted_at=_now()
+        )
+        # One message to the waiting room names everyone admitted: no per-person sends.
+        broadcast.send_to_group(
+            broadcast.run_group_name(run.pk, WAITING),
+            {"type": "participants.admitted", "ids": ids},
+        )
+        roster_changed(run.pk)
+    return ids
+
+
+@transaction.atomic
+def participant_admit(*, run: Run, actor: Actor, participant_id: int) -> Participant:
+    check("participant.admit", actor)
+    run = _locked(run)
+    _require_open(run)
+    participant = _participant(run, participant_id)
+    if participant.status != ParticipantStatus.WAITING:
+        raise ActionError(f"{participant.team_label} is not in the waiting room.")
+    _admit(run, Participant.objects.filter(pk=participant.pk))
+    participant.refresh_from_db()
+    return participant
+
+
+@transaction.atomic
+def participant_admit_all(*, run: Run, actor: Actor) -> int:
+    check("participant.admit_all", actor)
+    run = _locked(run)
+    _require_open(run)
+    return len(_admit(run, run.participants.filter(status=ParticipantStatus.WAITING)))
+
+
+@transaction.atomic
+def participant_remove(*, run: Run, actor: Actor, participant_id: int) -> Participant:
+    check("participant.remove", actor)
+    run = _locked(run)
+    participant = _participant(run, participant_id)
+    if participant.status in (ParticipantStatus.REMOVED, ParticipantStatus.LEFT):
+        raise ActionError(f"{participant.team_label} has already gone.")
+    participant.status = ParticipantStatus.REMOVED
+    participant.save(update_fields=["status"])
+    broadcast.send_personal(
+        run.pk, participant.pk, {"type": "participant.gone", "reason": "removed"}
+    )
+    roster_changed(run.pk)
+    return participant
+
+
+def _participant(run: Run, participant_id) -> Participant:
+    try:
+        return run.participants.get(pk=int(participant_id))
+    except (Participant.DoesNotExist, TypeError, ValueError):
+        raise ActionError("No such participant in this run.") from None
+
+
+# --- the agenda runner -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def run_start(*, run: Run, actor: Actor) -> Run:
+    """Start the clock on the current segment; the deck is frozen as it is now."""
+    check("run.start", actor)
+    run = _locked(run)
+    _require_open(run)
+    if run.status == Status.LIVE:
+        raise ActionError("The workshop has already started.")
+    now = _now()
+    # From here on the run keeps the deck as it is now: later admin edits don't reach it.
+    data = deck_data(run.deck)
+    run.deck_snapshot = data.to_dict()
+    run.deck_revision += 1
+    run.__dict__.pop("deck_data", None)
+    run.segment_index = min(run.segment_index, len(data.segments) - 1)
+    run.max_slide_shown = min(run.max_slide_shown, len(data.slides))
+    _show_slide(run, min(run.slide_number, len(data.slides)))
+    run.status = Status.LIVE
+    run.started_at = now
+    run.running_since = now
+    run.actuals = [0.0] * len(run.segments)
+    _publish_live(run, "run.started")
+    return run
+
+
+@transaction.atomic
+def run_pause(*, run: Run, actor: Actor) -> Run:
+    run = _locked(run)
+    check("run.pause", actor, run.current_segment)
+    if run.status != Status.LIVE or run.running_since is None:
+        raise ActionError("The clock is not running.")
+    _bank_time(run, _now())
+    run.running_since = None
+    _publish_live(run, "run.paused", (STAFF,))
+    return run
+
+
+@transaction.atomic
+def run_resume(*, run: Run, actor: Actor) -> Run:
+    run = _locked(run)
+    check("run.resume", actor, run.current_segment)
+    if run.status != Status.LIVE or run.running_since is not None:
+        raise ActionError("The clock is already running.")
+    run.running_since = _now()
+    _publish_live(run, "run.resumed", (STAFF,))
+    return run
+
+
+@transaction.atomic
+def run_end(*, run: Run, actor: Actor) -> Run:
+    check("run.end", actor)
+    run = _locked(run)
+    _require_open(run)
+    now = _now()
+    _bank_time(run, now)
+    run.running_since = None
+    run.status = Status.ENDED
+    run.ended_at = now
+    RoleInvite.objects.filter(run=run, revoked_at__isnull=True).update(revoked_at=now)
+    _publish_live(run, "run.ended", (STAFF, PARTICIPANTS, SCREEN, WAITING))
+    return run
+
+
+@transaction.atomic
+def segment_next(*, run: Run, actor: Actor) -> Run:
+    run = _locked(run)
+    check("segment.next", actor, run.current_segment)
+    _require_open(run)
+    if run.segment_index + 1 >= len(run.segments):
+        raise ActionError("This is the last segment of the agenda.")
+    _set_segment(run, run.segment_index + 1, _now())
+    _publish_live(run, "segment.changed")
+    return run
+
+
+@transaction.atomic
+def segment_previous(*, run: Run, actor: Actor) -> Run:
+    run = _locked(run)
+    check("segment.previous", actor, run.current_segment)
+    _require_open(run)
+    if run.segment_index == 0:
+        raise ActionError("This is the first segment of the agenda.")
+    _set_segment(run, run.segment_index - 1, _now())
+    _publish_live(run, "segment.changed")
+    return run
+
+
+@transaction.atomic
+def slide_next(*, run: Run, actor: Actor) -> Run:
+    """Next slide. At the end of a segment's slides this hands over to the next segment."""
+    run = _locked(run)
+    check("slide.next", actor, run.current_segment)
+    _require_open(run)
+    segment = run.current_segment
+    if run.slide_number < segment.last_slide:
+        _show_slide(run, run.slide_number + 1)
+        _publish_live(run, "slide.changed")
+    elif run.segment_index + 1 < len(run.segments):
+        following = run.segments[run.segment_index + 1]
+        _set_segment(
+            run, run.segment_index + 1, _now(), slide=max(following.first_slide, run.slide_number)
+        )
+        _publish_live(run, "segment.changed")
+    else:
+        raise ActionError("This is the last slide.")
+    return run
+
+
+@transaction.atomic
+def slide_previous(*, run: Run, actor: Actor) -> Run:
+    """Previous slide. At the start of a segment's slides this goes back a segment."""
+    run = _locked(run)
+    check("slide.previous", actor, run.current_segment)
+    _require_open(run)
+    segment = run.current_segment
+    if run.slide_number > segment.first_slide:
+        _show_slide(run, run.slide_number - 1)
+        _publish_live(run, "slide.changed")
+    elif run.segment_index > 0:
+        previous = run.segments[run.segment_index - 1]
+        _set_segment(
+            run, run.segment_index - 1, _now(), slide=min(previous.last_slide, run.slide_number)
+        )
+        _publish_live(run, "segment.changed")
+    else:
+        raise ActionError("This is the first slide.")
+    return run
+
+
+@transaction.atomic
+def slide_goto(*, run: Run, actor: Actor, number: int) -> Run:
+    """Jump to any slide (facilitator); the agenda follows to a segment that covers it."""
+    check("slide.goto", actor)
+    run = _locked(run)
+    _require_open(run)
+    if not 1 <= number <= run.slide_count:
+        raise ActionError(f"There is no slide {number}: the deck has {run.slide_count}.")
+    segments = run.segments
+    if not segments[run.segment_index].covers(number):
+        covering = [i for i, s in enumerate(segments) if s.covers(number)]
+        after = [i for i in covering if i > run.segment_index]
+        _set_segment(run, (after or covering)[0], _now(), slide=number)
+        event = "segment.changed"
+    else:
+        _show_slide(run, number)
+        event = "slide.changed"
+    _publish_live(run, event)
+    return run
+
+
+# --- who of the team is connected ------------------------------------------------------------
+
+
+def presence_enter(*, run: Run, user_id: int, channel_name: str, view: str) -> None:
+    Presence.objects.update_or_create(
+        channel_name=channel_name,
+        defaults={"run": run, "user_id": user_id, "view": view, "seen_at": _now()},
+    )
+    roster_changed(run.pk)
+
+
+def presence_seen(*, channel_name: str) -> None:
+    Presence.objects.filter(channel_name=channel_name).update(seen_at=_now())
+
+
+def presence_leave(*, run: Run, channel_name: str) -> None:
+    Presence.objects.filter(channel_name=channel_name).delete()
+    roster_changed(run.pk)

@@ -1,0 +1,377 @@
+"""Pages of a run: setting it up, joining it, and the five live views.
+
+Views read through selectors and change things only through services.
+"""
+
+from __future__ import annotations
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from sessions import fragments, selectors, services
+from sessions.forms import InviteForm, JoinCodeForm, JoinForm, RunForm, TeamMemberForm
+from sessions.models import Participant, ParticipantStatus, RoleInvite, Run, Status, TeamMember
+from sessions.permissions import FACILITATOR, ActionError, Actor
+from sessions.ratelimit import allow, client_address
+from sessions.sessionkeys import participant_session_key
+from slides.models import Role
+
+ROLE_VIEWS = {
+    Role.FACILITATOR: "runs:console",
+    Role.HOST: "runs:host",
+    Role.PRESENTER: "runs:present",
+}
+
+
+def _team_run(request: HttpRequest, code: str) -> tuple[Run, Actor]:
+    run = get_object_or_404(Run, code=code)
+    actor = selectors.actor_for_user(run, request.user)
+    if not actor.is_team:
+        raise PermissionDenied("Only the workshop's facilitation team can open this page.")
+    return run, actor
+
+
+def _participant(request: HttpRequest, run: Run) -> Participant | None:
+    participant_id = request.session.get(participant_session_key(run))
+    if participant_id is None:
+        return None
+    return run.participants.filter(pk=participant_id).first()
+
+
+def _join_url(request: HttpRequest, run: Run) -> str:
+    return request.build_absolute_uri(run.join_path)
+
+
+def _limited(request: HttpRequest, scope: str) -> bool:
+    return not allow(
+        scope,
+        client_address(request),
+        limit=settings.JOIN_RATE_LIMIT,
+        window=settings.JOIN_RATE_WINDOW,
+    )
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "runs/too_many.html", status=429)
+
+
+# --- setting up --------------------------------------------------------------------------------
+
+
+@login_required
+def run_list(request: HttpRequest) -> HttpResponse:
+    mine = TeamMember.objects.filter(user=request.user)
+    runs = (
+        Run.objects.filter(team__user=request.user)
+        .distinct()
+        .select_related("deck")
+        .prefetch_related(Prefetch("team", queryset=mine, to_attr="my_roles"))
+    )
+    return render(request, "runs/run_list.html", {"runs": runs})
+
+
+@login_required
+def run_new(request: HttpRequest) -> HttpResponse:
+    form = RunForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        deck, hosts, presenters = data.pop("deck"), data.pop("hosts"), data.pop("presenters")
+        run = services.run_create(deck=deck, facilitator=request.user, **data)
+        actor = selectors.actor_for_user(run, request.user)
+        for role, people in ((Role.HOST, hosts), (Role.PRESENTER, presenters)):
+            for person in people:
+                services.team_add(run=run, actor=actor, user=person, role=role)
+        messages.success(request, f"Created. Participants join at {_join_url(request, run)}")
+        return redirect("runs:settings", code=run.code)
+    return render(request, "runs/run_form.html", {"form": form})
+
+
+def _settings_page(request: HttpRequest, run: Run, **forms) -> HttpResponse:
+    context = {
+        "run": run,
+        "join_url": _join_url(request, run),
+        "form": forms.get("form") or RunForm(instance=run),
+        "team_form": forms.get("team_form") or TeamMemberForm(run=run),
+        "invite_form": forms.get("invite_form") or InviteForm(),
+        "members": selectors.team_members(run),
+        "invites": run.invites.filter(revoked_at__isnull=True),
+        "segment_titles": {segment.key: segment.title for segment in run.segments},
+    }
+    status = 400 if any(form.errors for form in forms.values()) else 200
+    return render(request, "runs/run_settings.html", context, status=status)
+
+
+def _facilitator_run(request: HttpRequest, code: str) -> tuple[Run, Actor]:
+    run, actor = _team_run(request, code)
+    if FACILITATOR not in actor.roles:
+        raise PermissionDenied("Only the facilitator can change the run's settings and team.")
+    return run, actor
+
+
+@login_required
+def run_settings(request: HttpRequest, code: str) -> HttpResponse:
+    run, actor = _facilitator_run(request, code)
+    if request.method == "POST":
+        form = RunForm(request.POST, instance=Run.objects.get(pk=run.pk))
+        if form.is_valid():
+            changes = {name: form.cleaned_data[name] for name in form.fields}
+            try:
+                services.run_update(run=run, actor=actor, **changes)
+            except ActionError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, "Settings saved.")
+            return redirect("runs:settings", code=run.code)
+        return _settings_page(request, run, form=form)
+    return _settings_page(request, run)
+
+
+@login_required
+@require_POST
+def team_add(request: HttpRequest, code: str) -> HttpResponse:
+    run, actor = _facilitator_run(request, code)
+    form = TeamMemberForm(request.POST, run=run)
+    if not form.is_valid():
+        return _settings_page(request, run, team_form=form)
+    member = services.team_add(
+        run=run,
+        actor=actor,
+        user=form.cleaned_data["user"],
+        role=form.cleaned_data["role"],
+        segments=form.cleaned_data["segments"],
+    )
+    messages.success(request, f"{member.user.get_username()} is now {member.get_role_display()}.")
+    return redirect("runs:settings", code=run.code)
+
+
+@login_required
+@require_POST
+def team_remove(request: HttpRequest, code: str, member_id: int) -> HttpResponse:
+    run, actor = _facilitator_run(request, code)
+    member = get_object_or_404(TeamMember, pk=member_id, run=run)
+    try:
+        services.team_remove(run=run, actor=actor, member=member)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    return redirect("runs:settings", code=run.code)
+
+
+@login_required
+@require_POST
+def invite_create(request: HttpRequest, code: str) -> HttpResponse:
+    run, actor = _facilitator_run(request, code)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, run, invite_form=form)
+    services.invite_create(run=run, actor=actor, role=form.cleaned_data["role"])
+    return redirect(reverse("runs:settings", kwargs={"code": run.code}) + "#invites")
+
+
+@login_required
+@require_POST
+def invite_revoke(request: HttpRequest, code: str, invite_id: int) -> HttpResponse:
+    run, actor = _facilitator_run(request, code)
+    services.invite_revoke(run=run, actor=actor, invite=get_object_or_404(RoleInvite, pk=invite_id))
+    return redirect(reverse("runs:settings", kwargs={"code": run.code}) + "#invites")
+
+
+@login_required
+def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invite = get_object_or_404(RoleInvite.objects.select_related("run"), token=token)
+    if request.method == "POST":
+        try:
+            member = services.invite_accept(invite=invite, user=request.user)
+        except ActionError as exc:
+            messages.error(request, str(exc))
+            return redirect("runs:list")
+        messages.success(request, f"You are {member.get_role_display()} for {invite.run.title}.")
+        return redirect(ROLE_VIEWS[member.role], code=invite.run.code)
+    return render(request, "runs/invite.html", {"invite": invite})
+
+
+# --- the live views ---------------------------------------------------------------------------
+
+
+def _staff_page(request: HttpRequest, code: str, template: str, view: str) -> HttpResponse:
+    run, actor = _team_run(request, code)
+    context = selectors.staff_context(run) | selectors.roster_context(run)
+    context |= {
+        "actor": actor,
+        "my_roles": " ".join(sorted(actor.roles)),
+        "view": view,
+        "join_url": _join_url(request, run),
+        "ws_path": f"/ws/runs/{run.code}/?view={view}",
+    }
+    return render(request, template, context)
+
+
+@login_required
+@never_cache
+def console(request: HttpRequest, code: str) -> HttpResponse:
+    return _staff_page(request, code, "runs/console.html", "console")
+
+
+@login_required
+@never_cache
+def host(request: HttpRequest, code: str) -> HttpResponse:
+    return _staff_page(request, code, "runs/host.html", "host")
+
+
+@login_required
+@never_cache
+def present(request: HttpRequest, code: str) -> HttpResponse:
+    return _staff_page(request, code, "runs/present.html", "present")
+
+
+@login_required
+@never_cache
+def screen(request: HttpRequest, code: str) -> HttpResponse:
+    run, actor = _team_run(request, code)
+    context = selectors.screen_context(run) | {
+        "join_url": _join_url(request, run),
+        "ws_path": f"/ws/runs/{run.code}/?view=screen",
+    }
+    return render(request, "runs/screen.html", context)
+
+
+@login_required
+@require_GET
+@never_cache
+def agenda(request: HttpRequest, code: str) -> HttpResponse:
+    """The agenda panel, re-fetched now and then so projections follow the clock."""
+    run, _ = _team_run(request, code)
+    return HttpResponse(fragments.render("agenda", selectors.staff_context(run)))
+
+
+@login_required
+@require_GET
+def qr(request: HttpRequest, code: str) -> HttpResponse:
+    run, _ = _team_run(request, code)
+    svg = segno.make(_join_url(request, run), error="m").svg_inline(
+        scale=8, dark="#1b1f24", light="#ffffff", border=2, omitsize=True
+    )
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
+@never_cache
+def participant_view(request: HttpRequest, code: str) -> HttpResponse:
+    run = get_object_or_404(Run, code=code)
+    participant = _participant(request, run)
+    if participant is None:
+        return redirect("runs:join", code=run.code)
+    if participant.status in (ParticipantStatus.REMOVED, ParticipantStatus.LEFT):
+        return render(request, "runs/gone.html", {"run": run, "participant": participant})
+    state = "live" if participant.status == ParticipantStatus.ADMITTED else "waiting"
+    context = selectors.participant_context(run) | {
+        "participant": participant,
+        "state": state,
+        "ws_path": f"/ws/runs/{run.code}/?view=participant",
+    }
+    return render(request, "runs/participant.html", context)
+
+
+@never_cache
+@require_GET
+def browse_slide(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    """An earlier slide, for a participant stepping back (only slides already shown)."""
+    run = get_object_or_404(Run, code=code)
+    participant = _participant(request, run)
+    team = selectors.actor_for_user(run, request.user).is_team
+    if not team and (participant is None or participant.status != ParticipantStatus.ADMITTED):
+        raise PermissionDenied("Join the workshop to see its slides.")
+    if not team and number > run.max_slide_shown:
+        raise Http404("That slide hasn't been shown yet.")
+    slide = selectors.slide_for(run, number, notes=False)
+    if slide is None:
+        raise Http404("No such slide.")
+    return HttpResponse(
+        fragments.render("browse_slide", {"slide": slide, "run": run}),
+    )
+
+
+# --- joining ----------------------------------------------------------------------------------
+
+
+def join_code(request: HttpRequest) -> HttpResponse:
+    form = JoinCodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if _limited(request, "join"):
+            return _too_many(request)
+        if form.is_valid():
+            if Run.objects.filter(code=form.cleaned_data["code"]).exists():
+                return redirect("runs:join", code=form.cleaned_data["code"])
+            form.add_error("code", "No workshop has that code. Check it and try again.")
+    return render(
+        request, "runs/join_code.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@never_cache
+def join(request: HttpRequest, code: str) -> HttpResponse:
+    run = Run.objects.filter(code=code).first()
+    if run is None:
+        if _limited(request, "join"):
+            return _too_many(request)
+        raise Http404("No workshop has that code.")
+    participant = _participant(request, run)
+    if participant is not None and participant.status not in (
+        ParticipantStatus.REMOVED,
+        ParticipantStatus.LEFT,
+    ):
+        return redirect("runs:participant", code=run.code)
+    form = JoinForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and run.status != Status.ENDED:
+        if _limited(request, "join"):
+            return _too_many(request)
+        if form.is_valid():
+            participant = services.participant_join(
+                run=run,
+                display_name=form.cleaned_data["display_name"],
+                show_name=form.cleaned_data["show_name"],
+            )
+            request.session[participant_session_key(run)] = participant.pk
+            return redirect("runs:participant", code=run.code)
+    return render(
+        request,
+        "runs/join.html",
+        {"run": run, "form": form, "removed": participant is not None},
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+def my_data(request: HttpRequest, code: str) -> HttpResponse:
+    """What this run holds about the participant, with the choice to change or delete it."""
+    run = get_object_or_404(Run, code=code)
+    participant = _participant(request, run)
+    if participant is None or participant.status == ParticipantStatus.LEFT:
+        return redirect("runs:join", code=run.code)
+    form = JoinForm(
+        request.POST if request.method == "POST" else None,
+        initial={"display_name": participant.display_name, "show_name": participant.show_name},
+    )
+    if request.method == "POST":
+        if request.POST.get("leave"):
+            services.participant_leave(participant=participant)
+            request.session.pop(participant_session_key(run), None)
+            return render(request, "runs/gone.html", {"run": run, "left": True})
+        if form.is_valid():
+            services.participant_update(
+                participant=participant,
+                display_name=form.cleaned_data["display_name"],
+                show_name=form.cleaned_data["show_name"],
+            )
+            messages.success(request, "Saved.")
+            return redirect("runs:my-data", code=run.code)
+    return render(
+        request, "runs/my_data.html", {"run": run, "participant": participant, "form": form}
+    )

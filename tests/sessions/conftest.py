@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sessions import services
+from sessions.selectors import actor_for_user
+from slides.models import Role
+
+
+@pytest.fixture(autouse=True)
+def _roster_pushes_at_once(settings):
+    settings.ROSTER_PUSH_DELAY = 0
+
+
+@pytest.fixture
+def users(django_user_model):
+    make = django_user_model.objects.create_user
+    return {
+        name: make(username=name, password="a-long-test-password")
+        for name in ("fran", "hana", "pita", "mere", "outsider")
+    }
+
+
+@pytest.fixture
+def run(deck, users):
+    run = services.run_create(
+        deck=deck,
+        facilitator=users["fran"],
+        title="DPUP for the team",
+        scheduled_at=datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+        agency_name="Te Manatū Example",
+        agency_initiatives="Plain-language notices\nA data ethics panel",
+    )
+    boss = actor_for_user(run, users["fran"])
+    services.team_add(run=run, actor=boss, user=users["hana"], role=Role.HOST)
+    services.team_add(run=run, actor=boss, user=users["pita"], role=Role.PRESENTER)
+    return run
+
+
+@pytest.fixture
+def actors(run, users):
+    return {name: actor_for_user(run, user) for name, user in users.items()}
+
+
+class Clock:
+    """A controllable now() for the services and agenda."""
+
+    def __init__(self):
+        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **kwargs):
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(services, "_now", clock)
+    return clock

@@ -1,0 +1,248 @@
+"""The run's websocket, through the real ASGI stack (origin check, cookies, sessions, auth)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from channels.db import database_sync_to_async as db
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from dpup_workshop.asgi import application
+from sessions import actions, services
+from sessions.broadcast import parse_meta
+from sessions.models import Run
+from sessions.selectors import actor_for_user
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+NOTE = "Check whether they have watched the Introduction to DPUP video"  # slide 2's notes
+STAFF_ONLY = sorted(actions.REGISTRY)
+
+
+def cookie_for(client: Client) -> bytes:
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+def team_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return cookie_for(client)
+
+
+def participant_cookie(run, name="Aroha") -> bytes:
+    client = Client()
+    client.post(f"/join/{run.code}/", {"display_name": name})
+    return cookie_for(client)
+
+
+async def fran_cookie(users) -> bytes:
+    return await db(team_cookie)(users["fran"])
+
+
+async def connect(run, cookie: bytes | None, view="participant", origin=b"http://testserver"):
+    headers = [(b"origin", origin)]
+    if cookie:
+        headers.append((b"cookie", cookie))
+    communicator = WebsocketCommunicator(
+        application, f"/ws/runs/{run.code}/?view={view}", headers=headers
+    )
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+async def receive(communicator, timeout=2) -> tuple[dict, str]:
+    text = await communicator.receive_from(timeout=timeout)
+    return parse_meta(text), text
+
+
+async def drain(communicator) -> None:
+    """Read and drop whatever is already on its way (e.g. roster pushes)."""
+    while not await communicator.receive_nothing(0.2):
+        await communicator.receive_output()
+
+
+async def send(communicator, **message):
+    await communicator.send_to(text_data=json.dumps(message))
+
+
+@pytest.fixture
+def open_run(run):
+    services.run_update(run=run, actor=actor_for_user(run, run.facilitator), waiting_room=False)
+    return Run.objects.select_related("facilitator").get(pk=run.pk)
+
+
+async def test_participant_snapshot_has_the_slide_and_never_notes(open_run):
+    await db(services.slide_goto)(
+        run=open_run, actor=await db(actor_for_user)(open_run, open_run.facilitator), number=2
+    )
+    communicator, connected, _ = await connect(open_run, await db(participant_cookie)(open_run))
+    assert connected
+    meta, text = await receive(communicator)
+    assert meta["t"] == "snapshot" and meta["v"] == open_run.version + 1
+    assert "In short" in text and NOTE not in text and 'id="controls"' not in text
+    assert await communicator.receive_nothing()
+    await communicator.disconnect()
+
+
+async def test_team_snapshot_has_notes_controls_and_roster(open_run, users):
+    communicator, connected, _ = await connect(open_run, await fran_cookie(users), "console")
+    assert connected
+    meta, text = await receive(communicator)
+    assert meta["t"] == "snapshot"
+    assert 'id="slide-notes"' in text and 'id="controls"' in text and 'id="roster"' in text
+    await communicator.disconnect()
+
+
+async def test_slide_change_reaches_participants_and_screen_in_version_order(open_run, users):
+    staff, _, _ = await connect(open_run, await fran_cookie(users), "console")
+    screen, _, _ = await connect(open_run, await fran_cookie(users), "screen")
+    people = [
+        await connect(open_run, await db(participant_cookie)(open_run, f"P{i}")) for i in range(2)
+    ]
+    for communicator in (staff, screen, *(p[0] for p in people)):
+        await receive(communicator)  # snapshot
+    await drain(staff)  # roster pushes as people joined
+    await send(staff, action="slide.goto", number=2)
+    await send(staff, action="slide.next")
+    for communicator in (screen, *(p[0] for p in people)):
+        first, text1 = await receive(communicator)
+        second, text2 = await receive(communicator)
+        base = open_run.version
+        assert (first["v"], first["prev"]) == (base + 1, base)
+        assert (second["v"], second["prev"]) == (base + 2, base + 1)
+        assert "The power of data" in text2
+        assert NOTE not in text1 + text2
+    for communicator in (staff, screen, *(p[0] for p in people)):
+        await communicator.disconnect()
+
+
+@pytest.mark.parametrize("action", STAFF_ONLY)
+async def test_every_staff_action_is_refused_to_a_participant(open_run, action):
+    communicator, _, _ = await connect(open_run, await db(participant_cookie)(open_run))
+    await receive(communicator)
+    await send(communicator, action=action, number=2, participant=1)
+    meta, text = await receive(communicator)
+    assert meta["t"] == "error" and meta["code"] in {"forbidden", "bad_payload"}
+    if meta["code"] == "bad_payload":  # the payload was checked first; send it right
+        fields = actions.REGISTRY[action].fields
+        await send(communicator, action=action, **dict.fromkeys(fields, 1))
+        meta, text = await receive(communicator)
+    assert meta["code"] == "forbidden", text
+    await send(communicator, action="sync")  # the connection is still open
+    assert (await receive(communicator))[0]["t"] == "snapshot"
+    await communicator.disconnect()
+    assert (await db(Run.objects.get)(pk=open_run.pk)).version == open_run.version
+
+
+async def test_another_runs_staff_cannot_connect_as_team(open_run, deck, users):
+    other = await db(services.run_create)(
+        deck=deck, facilitator=users["outsider"], title="Other", scheduled_at=open_run.scheduled_at
+    )
+    assert other.pk != open_run.pk
+    communicator, connected, code = await connect(
+        open_run, await db(team_cookie)(users["outsider"]), "console"
+    )
+    assert connected
+    assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 4403}
+
+
+async def test_strangers_are_refused(open_run):
+    communicator, connected, _ = await connect(open_run, None)
+    output = await communicator.receive_output(timeout=2)
+    assert output == {"type": "websocket.close", "code": 4403}
+
+
+async def test_foreign_origin_is_refused(open_run):
+    _, connected, _ = await connect(
+        open_run, await db(participant_cookie)(open_run), origin=b"http://evil.example"
+    )
+    assert not connected
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("not json", "bad_message"),
+        ("[1, 2]", "bad_message"),
+        ('{"no": "action"}', "bad_message"),
+        ('{"action": "nope"}', "unknown_action"),
+        ('{"action": "slide.goto"}', "bad_payload"),
+        ('{"action": "slide.goto", "number": "two"}', "bad_payload"),
+        ('{"action": "slide.goto", "number": 2, "extra": 1}', "bad_payload"),
+        ('{"action": "slide.goto", "number": 99}', "not_now"),
+        ('{"action": "sync", "pad": "' + "x" * 5000 + '"}', "too_large"),
+    ],
+)
+async def test_bad_messages_get_a_clear_error_and_the_socket_stays(open_run, users, raw, code):
+    communicator, _, _ = await connect(open_run, await fran_cookie(users), "console")
+    await receive(communicator)
+    await drain(communicator)
+    await communicator.send_to(text_data=raw)
+    meta, text = await receive(communicator)
+    assert meta["t"] == "error" and meta["code"] == code
+    assert 'id="ws-error"' in text and meta["message"] in text.replace("&#x27;", "'")
+    await send(communicator, action="sync")
+    assert (await receive(communicator))[0]["t"] == "snapshot"
+    await communicator.disconnect()
+
+
+async def test_flooding_is_rate_limited(open_run):
+    communicator, _, _ = await connect(open_run, await db(participant_cookie)(open_run))
+    await receive(communicator)
+    for _ in range(30):
+        await send(communicator, action="ping")
+    meta, _ = await receive(communicator)
+    assert meta["code"] == "rate_limited"
+    await communicator.disconnect()
+
+
+async def test_waiting_participant_is_admitted_live(run, users):
+    participant, _, _ = await connect(run, await db(participant_cookie)(run))
+    meta, text = await receive(participant)
+    assert "waiting room" in text
+    host, _, _ = await connect(run, await db(team_cookie)(users["hana"]), "host")
+    await receive(host)
+    await send(host, action="participant.admit_all")
+    meta, text = await receive(participant)
+    assert meta["t"] == "snapshot" and 'id="live-slide"' in text
+    await drain(host)  # roster pushes
+    await send(host, action="slide.goto", number=3)  # the host may not jump: facilitator only
+    assert (await receive(host))[0]["code"] == "forbidden"
+    for communicator in (participant, host):
+        await communicator.disconnect()
+
+
+async def test_removed_participant_is_told_and_disconnected(open_run, users):
+    cookie = await db(participant_cookie)(open_run)
+    participant, _, _ = await connect(open_run, cookie)
+    await receive(participant)
+    person = await db(open_run.participants.get)()
+    host, _, _ = await connect(open_run, await db(team_cookie)(users["hana"]), "host")
+    await receive(host)
+    await send(host, action="participant.remove", participant=person.pk)
+    meta, text = await receive(participant)
+    assert meta["t"] == "participant.gone" and "removed you" in text
+    assert (await participant.receive_output(timeout=2)) == {
+        "type": "websocket.close",
+        "code": 4410,
+    }
+    again, _, _ = await connect(open_run, cookie)
+    assert (await again.receive_output(timeout=2))["code"] == 4410
+    await host.disconnect()
+
+
+async def test_team_presence_shows_who_is_connected(open_run, users):
+    facilitator, _, _ = await connect(open_run, await fran_cookie(users), "console")
+    await receive(facilitator)
+    presenter, _, _ = await connect(open_run, await db(team_cookie)(users["pita"]), "present")
+    await receive(presenter)
+    text = ""
+    while "connected (present)" not in text:
+        meta, text = await receive(facilitator)
+    assert meta["t"] == "roster.changed"
+    await presenter.disconnect()
+    meta, text = await receive(facilitator)
+    assert "connected (present)" not in text
+    await facilitator.disconnect()

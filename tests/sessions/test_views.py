@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.management import call_command
+
+from sessions import services
+from sessions.models import Participant, ParticipantStatus, RoleInvite, Run
+from sessions.selectors import actor_for_user
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_facilitator_creates_a_run_with_a_team(client, users, deck):
+    client.force_login(users["fran"])
+    form = client.get("/runs/new/")
+    assert "Full: 90 minutes" in text(form) and "Short: 60 minutes" in text(form)
+    response = client.post(
+        "/runs/new/",
+        {
+            "deck": deck.pk,
+            "title": "DPUP for Te Whatu",
+            "scheduled_at": "2026-12-02T10:00",
+            "mode": "online",
+            "platform": "zoom",
+            "plan": "short",
+            "agency_name": "Te Whatu",
+            "agency_initiatives": "One\nTwo",
+            "waiting_room": "on",
+            "chat_enabled": "on",
+            "takes_recordings": "on",
+            "recordings_audience": "The facilitation team only",
+            "retention_days": 14,
+            "hosts": [users["hana"].pk],
+            "presenters": [users["pita"].pk, users["mere"].pk],
+        },
+    )
+    run = Run.objects.get(title="DPUP for Te Whatu")
+    assert response.status_code == 302 and response.url == f"/runs/{run.code}/settings/"
+    assert run.plan == "short" and run.planned_minutes == 60
+    assert actor_for_user(run, users["hana"]).roles == {"host"}
+    assert actor_for_user(run, users["mere"]).roles == {"presenter"}
+    assert "DPUP for Te Whatu" in text(client.get("/runs/"))
+
+
+def test_recording_needs_an_audience(client, users, deck):
+    client.force_login(users["fran"])
+    response = client.post(
+        "/runs/new/",
+        {"deck": deck.pk, "title": "x", "scheduled_at": "2026-12-02T10:00", "mode": "in_person",
+         "plan": "full", "takes_photos": "on", "retention_days": 30},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Say who will see or use them" in text(response)
+    assert not Run.objects.filter(title="x").exists()
+
+
+def test_create_run_command(deck, users, capsys):
+    call_command(
+        "create_run", "--deck", "dpup-intro", "--facilitator", "fran", "--title", "Cmd run"
+    )
+    out = capsys.readouterr().out
+    run = Run.objects.get(title="Cmd run")
+    assert f"/join/{run.code}/" in out and run.display_code in out
+
+
+def test_join_page_tells_what_is_recorded_and_offers_choices(client, run):
+    services.run_update(
+        run=run,
+        actor=actor_for_user(run, run.facilitator),
+        takes_photos=True,
+        recordings_audience="the agency's comms team",
+        retention_days=7,
+    )
+    page = text(client.get(f"/join/{run.code}/"))
+    for fact in ("Your name", "chat messages", "7 days after the workshop ends",
+                 "photos", "comms team", "Anonymous", "Leave it empty"):  # fmt: skip
+        assert fact in page, fact
+    assert 'name="show_name"' in page
+
+
+def test_join_by_typed_code(client, run):
+    response = client.post("/join/", {"code": run.display_code.lower().replace("-", " ")})
+    assert response.status_code == 302 and response.url == f"/join/{run.code}/"
+    wrong = client.post("/join/", {"code": "ABC-DEF-GH2"})
+    assert wrong.status_code == 400 and "No workshop has that code" in text(wrong)
+
+
+def test_identity_survives_a_reload(client, run):
+    client.post(f"/join/{run.code}/", {"display_name": "Aroha", "show_name": "on"})
+    assert client.get(f"/join/{run.code}/").url == f"/runs/{run.code}/"
+    assert "Your data (Aroha)" in text(client.get(f"/runs/{run.code}/"))
+    assert Participant.objects.count() == 1
+
+
+def test_join_attempts_are_rate_limited(client, run, settings):
+    settings.JOIN_RATE_LIMIT = 3
+    for _ in range(3):
+        assert client.post("/join/", {"code": "ABC-DEF-GH2"}).status_code == 400
+    assert client.post("/join/", {"code": "ABC-DEF-GH2"}).status_code == 429
+    assert client.get("/join/ZZZZZZZZZ/").status_code == 429
+
+
+def test_participant_sees_and_deletes_their_data(client, run):
+    client.post(f"/join/{run.code}/", {"display_name": "Aroha"})
+    page = text(client.get(f"/runs/{run.code}/me/"))
+    assert "Aroha" in page and "Anonymous" in page and "30 days after the workshop ends" in page
+    client.post(f"/runs/{run.code}/me/", {"display_name": "Aroha P", "show_name": "on"})
+    assert Participant.objects.get().public_label == "Aroha P"
+    client.post(f"/runs/{run.code}/me/", {"leave": "1"})
+    person = Participant.objects.get()
+    assert person.status == ParticipantStatus.LEFT and person.display_name == ""
+    assert client.get(f"/runs/{run.code}/").url == f"/join/{run.code}/"
+
+
+@pytest.mark.parametrize(
+    "view", ["console", "host", "present", "screen", "settings", "agenda", "qr.svg"]
+)
+def test_team_pages_are_for_the_team(client, run, users, view):
+    url = f"/runs/{run.code}/{view}" + ("" if view.endswith(".svg") else "/")
+    client.force_login(users["outsider"])
+    assert client.get(url).status_code == 403
+    client.force_login(users["fran"])
+    assert client.get(url).status_code == 200
+
+
+def test_only_the_facilitator_changes_settings(client, run, users):
+    client.force_login(users["hana"])
+    assert client.get(f"/runs/{run.code}/console/").status_code == 200
+    assert client.get(f"/runs/{run.code}/settings/").status_code == 403
+
+
+def test_participant_pages_never_carry_notes(client, run):
+    services.run_update(run=run, actor=actor_for_user(run, run.facilitator), waiting_room=False)
+    services.slide_goto(run=run, actor=actor_for_user(run, run.facilitator), number=2)
+    client.post(f"/join/{run.code}/", {})
+    page = text(client.get(f"/runs/{run.code}/"))
+    assert "In short" in page and "Check whether they have watched" not in page
+    assert 'id="controls"' not in page
+
+
+def test_participants_browse_back_only_through_slides_shown(client, run):
+    services.run_update(run=run, actor=actor_for_user(run, run.facilitator), waiting_room=False)
+    services.slide_goto(run=run, actor=actor_for_user(run, run.facilitator), number=4)
+    client.post(f"/join/{run.code}/", {})
+    earlier = client.get(f"/runs/{run.code}/slides/2/")
+    assert earlier.status_code == 200 and "In short" in text(earlier)
+    assert "Check whether" not in text(earlier)
+    assert client.get(f"/runs/{run.code}/slides/5/").status_code == 404
+
+
+def test_invite_link_grants_the_role_after_login(client, run, users):
+    invite = services.invite_create(
+        run=run, actor=actor_for_user(run, users["fran"]), role="presenter"
+    )
+    url = f"/invite/{invite.token}/"
+    assert client.get(url).url.startswith("/accounts/login/")
+    client.force_login(users["mere"])
+    assert "Presenter" in text(client.get(url))
+    response = client.post(url)
+    assert response.url == f"/runs/{run.code}/present/"
+    assert actor_for_user(run, users["mere"]).roles == {"presenter"}
+    assert RoleInvite.objects.get().uses == 1
+
+
+def test_settings_page_manages_team_and_invites(client, run, users):
+    client.force_login(users["fran"])
+    page = text(client.get(f"/runs/{run.code}/settings/"))
+    assert f"/join/{run.code}/" in page and run.display_code in page
+    client.post(f"/runs/{run.code}/team/", {"user": users["mere"].pk, "role": "presenter",
+                                             "segments": ["toolkit"]})  # fmt: skip
+    assert actor_for_user(run, users["mere"]).presenter_segments == {"toolkit"}
+    client.post(f"/runs/{run.code}/invites/", {"role": "host"})
+    invite = RoleInvite.objects.get()
+    assert f"/invite/{invite.token}/" in text(client.get(f"/runs/{run.code}/settings/"))
+    client.post(f"/runs/{run.code}/invites/{invite.pk}/revoke/")
+    invite.refresh_from_db()
+    assert not invite.is_active
