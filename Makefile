@@ -31,6 +31,8 @@ setup: $(VENV)/.installed
 run: setup
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)/"
+	@echo "  your runs:    http://$(HOST):$(PORT)/runs/"
+	@echo "  join a run:   http://$(HOST):$(PORT)/join/"
 	@echo "  deck preview: http://$(HOST):$(PORT)/decks/dpup-intro/"
 	@echo "  admin:        http://$(HOST):$(PORT)/admin/"
 	@echo ""
@@ -49,7 +51,7 @@ chromium:
 test: $(VENV)/.installed chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS)
-	$(VENV)/bin/pytest -m browser -p no:asyncio -W ignore::pytest.PytestConfigWarning $(PYTEST_ARGS)
+	$(VENV)/bin/pytest tests/e2e -m browser -p no:asyncio -W ignore::pytest.PytestConfigWarning $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

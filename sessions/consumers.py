@@ -43,7 +43,11 @@ class Caller:
     actor: Actor
     audience: str
     participant_id: int | None = None
-    gone: str = ""
+
+    @property
+    def read_only(self) -> bool:
+        """A projector shows the run; it doesn't drive it, whoever's laptop it runs on."""
+        return self.audience == SCREEN
 
 
 def _resolve(scope) -> Caller | int:
@@ -127,8 +131,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         await self._join_group(broadcast.run_group_name(self.caller.run.pk, audience))
 
     async def disconnect(self, code) -> None:
-        for group in self.groups or []:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        # The base class leaves self.groups; only the team's presence is ours to clear.
         if self.caller is not None and self.caller.actor.is_team:
             await database_sync_to_async(services.presence_leave)(
                 run=self.caller.run, channel_name=self.channel_name
@@ -190,6 +193,13 @@ class RunConsumer(AsyncWebsocketConsumer):
             if self.caller.actor.is_team:
                 await database_sync_to_async(services.presence_seen)(channel_name=self.channel_name)
             return
+        if self.caller.read_only and action in actions.REGISTRY:
+            await self.send(
+                text_data=error_message(
+                    "forbidden", "The projector view only shows the run: use the console.", action
+                )
+            )
+            return
         if action not in actions.REGISTRY:
             await self.send(
                 text_data=error_message("unknown_action", f"Unknown action '{action[:60]}'.", None)
@@ -223,6 +233,17 @@ class RunConsumer(AsyncWebsocketConsumer):
         caller.audience = PARTICIPANTS
         await self._join(PARTICIPANTS)
         await self.send(text_data=await database_sync_to_async(_snapshot)(caller))
+
+    async def team_changed(self, event) -> None:
+        """This member's roles changed: act with the new ones, or leave if none are left."""
+        caller = self.caller
+        if caller is None or event["user_id"] != caller.actor.user_id:
+            return
+        actor = await database_sync_to_async(actor_for_user)(caller.run, self.scope.get("user"))
+        if not actor.is_team:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        caller.actor = actor
 
     async def participant_gone(self, event) -> None:
         """Removed by the host, or left: say so and close for good."""

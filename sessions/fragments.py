@@ -37,7 +37,7 @@ def render_roster(run: Run) -> str:
 _snapshots: dict[tuple, str] = {}
 
 
-def render_snapshot(run: Run, audience: str, *, state: str = "live", gone: str = "") -> str:
+def render_snapshot(run: Run, audience: str) -> str:
     """Everything an audience's page shows, for a socket that (re)connects.
 
     Participants' and projectors' snapshots don't depend on the clock or the person, so each
@@ -46,10 +46,10 @@ def render_snapshot(run: Run, audience: str, *, state: str = "live", gone: str =
     if audience == STAFF:
         context = selectors.staff_context(run)
         return render("staff_live", context) + render_roster(run)
-    if audience == WAITING or state != "live":
+    if audience == WAITING:
         context = selectors.participant_context(run) | {
-            "state": "gone" if gone or run.status == Status.ENDED else "waiting",
-            "gone_message": gone or "The workshop has ended.",
+            "state": "gone" if run.status == Status.ENDED else "waiting",
+            "gone_message": "The workshop has ended.",
         }
         return render("participant_main", context)
     key = (run.pk, audience, run.version, run.deck_revision)

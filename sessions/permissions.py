@@ -39,8 +39,6 @@ ACTIONS: dict[str, frozenset[str]] = {
     # set-up
     "run.edit": frozenset({FACILITATOR}),
     "team.manage": frozenset({FACILITATOR}),
-    # anyone connected may ask for a fresh snapshot
-    "sync": TEAM | {PARTICIPANT, "screen"},
 }
 
 
@@ -80,7 +78,10 @@ class Actor:
 
 
 def describe(roles: frozenset[str]) -> str:
-    names = {CONTROLLER: "whoever owns the current segment", PARTICIPANT: "participants"}
+    names = {
+        CONTROLLER: "the facilitator or whoever owns the current segment",
+        PARTICIPANT: "participants",
+    }
     return " or ".join(sorted(names.get(role, f"the {role}") for role in roles))
 
 

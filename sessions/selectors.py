@@ -200,7 +200,8 @@ def roster_context(run: Run, now: datetime | None = None) -> dict:
     return {
         "run": run,
         "waiting": list(waiting[:ROSTER_LIMIT]),
-        "waiting_count": waiting.count(),
+        "waiting_count": (waiting_count := waiting.count()),
+        "waiting_more": max(0, waiting_count - ROSTER_LIMIT),
         "admitted": list(admitted[:ROSTER_LIMIT]),
         "admitted_count": admitted.count(),
         "roster_limit": ROSTER_LIMIT,

@@ -81,6 +81,17 @@ def _require_open(run: Run) -> None:
         raise ActionError("This workshop has ended.")
 
 
+def _team_changed(run: Run, user_id: int) -> None:
+    """A member's roles changed: their open sockets re-read them; the roster is re-sent."""
+    broadcast.send_to_group(
+        broadcast.run_group_name(run.pk, STAFF), {"type": "team.changed", "user_id": user_id}
+    )
+    broadcast.send_to_group(
+        broadcast.run_group_name(run.pk, SCREEN), {"type": "team.changed", "user_id": user_id}
+    )
+    roster_changed(run.pk)
+
+
 # --- creating and setting up a run -----------------------------------------------------------
 
 
@@ -141,25 +152,6 @@ def run_update(*, run: Run, actor: Actor, **changes) -> Run:
 
 
 @transaction.atomic
-def run_refresh_deck(*, run: Run, actor: Actor) -> Run:
-    """Take a fresh copy of the deck (admin edits) into a run that has not started."""
-    check("run.edit", actor)
-    run = _locked(run)
-    if run.status != Status.DRAFT:
-        raise ActionError("A run keeps its deck once it has started.")
-    data = deck_data(run.deck)
-    run.deck_snapshot = data.to_dict()
-    run.deck_revision += 1
-    run.actuals = [0.0] * len(data.segments)
-    run.segment_index = min(run.segment_index, len(data.segments) - 1)
-    run.slide_number = min(run.slide_number, len(data.slides))
-    run.max_slide_shown = min(run.max_slide_shown, len(data.slides))
-    run.__dict__.pop("deck_data", None)
-    _publish_live(run, "run.deck_refreshed")
-    return run
-
-
-@transaction.atomic
 def team_add(
     *, run: Run, actor: Actor, user, role: str, segments: Iterable[str] = ()
 ) -> TeamMember:
@@ -171,7 +163,7 @@ def team_add(
     member, _ = TeamMember.objects.update_or_create(
         run=run, user=user, role=role, defaults={"segments": wanted}
     )
-    roster_changed(run.pk)
+    _team_changed(run, user.pk)
     return member
 
 
@@ -183,7 +175,7 @@ def team_remove(*, run: Run, actor: Actor, member: TeamMember) -> None:
     if member.role == Role.FACILITATOR and member.user_id == run.facilitator_id:
         raise ActionError("The run's facilitator keeps the facilitator role.")
     member.delete()
-    roster_changed(run.pk)
+    _team_changed(run, member.user_id)
 
 
 def invite_create(*, run: Run, actor: Actor, role: str) -> RoleInvite:
@@ -209,7 +201,7 @@ def invite_accept(*, invite: RoleInvite, user) -> TeamMember:
     member, created = TeamMember.objects.get_or_create(run=invite.run, user=user, role=invite.role)
     if created:
         RoleInvite.objects.filter(pk=invite.pk).update(uses=invite.uses + 1)
-        roster_changed(invite.run_id)
+        _team_changed(invite.run, user.pk)
     return member
 
 

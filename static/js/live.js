@@ -11,6 +11,7 @@
   var offset = 0; // server clock minus this browser's clock, in ms
   var browsing = null; // the earlier slide a participant is looking at, or null when live
   var closedForGood = false;
+  var syncing = false;
   var errorTimer = null;
 
   var CLOSE_MESSAGES = {
@@ -64,11 +65,16 @@
   function handle(text) {
     var info = meta(text);
     if (info && info.t === "snapshot") {
+      syncing = false;
       seen = typeof info.v === "number" ? info.v : null;
     } else if (info && typeof info.v === "number") {
       if (seen !== null && info.v <= seen) return; // already in the snapshot we hold
       if (seen !== null && info.prev !== seen) {
-        send({ action: "sync" }); // missed something: ask for the whole picture
+        // Missed something: ask for the whole picture, once until it arrives.
+        if (!syncing) {
+          syncing = true;
+          send({ action: "sync" });
+        }
         return;
       }
       seen = info.v;
@@ -148,9 +154,15 @@
     }
   }
 
+  var clockStamp = null;
+
   function syncClock() {
+    // Only a freshly rendered agenda says what the server's time was: measure then.
     var agenda = document.getElementById("agenda");
-    if (agenda && agenda.dataset.nowMs) offset = Number(agenda.dataset.nowMs) - Date.now();
+    if (agenda && agenda.dataset.nowMs && agenda.dataset.nowMs !== clockStamp) {
+      clockStamp = agenda.dataset.nowMs;
+      offset = Number(clockStamp) - Date.now();
+    }
   }
 
   // --- a participant stepping back through slides already shown -----------------------------

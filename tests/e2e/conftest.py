@@ -26,16 +26,25 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
-    """daphne serving the app on a free port, with its own SQLite database and the deck."""
-    folder = tmp_path_factory.mktemp("app")
-    env = app_env(SQLITE_PATH=str(folder / "db.sqlite3"))
+TEAM = {"hana-host": "host-password-123", "pita-presenter": "presenter-password-123"}
+
+
+def start_app(folder) -> Server:
+    """daphne serving the app on a free port, with its own SQLite database, the deck and a
+    facilitator, a host and a presenter account."""
+    env = app_env(SQLITE_PATH=str(folder / "db.sqlite3"), ROSTER_PUSH_DELAY="0.1")
     manage("migrate", "--no-input", env=env)
     manage("load_deck", str(DPUP), env=env)
-    manage("ensure_demo_facilitator", "--username", STAFF[0], "--password", STAFF[1], env=env)
+    for username, password in (STAFF, *TEAM.items()):
+        manage("ensure_demo_facilitator", "--username", username, "--password", password, env=env)
     server = Server(env, log=folder / "daphne.log")
     server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    server = start_app(tmp_path_factory.mktemp("app"))
     yield server
     server.stop()
 

@@ -246,3 +246,25 @@ async def test_team_presence_shows_who_is_connected(open_run, users):
     meta, text = await receive(facilitator)
     assert "connected (present)" not in text
     await facilitator.disconnect()
+
+
+async def test_removing_a_team_member_closes_their_socket(open_run, users):
+    presenter, _, _ = await connect(open_run, await db(team_cookie)(users["pita"]), "present")
+    await receive(presenter)
+    member = await db(open_run.team.get)(user=users["pita"])
+    boss = await db(actor_for_user)(open_run, open_run.facilitator)
+    await db(services.team_remove)(run=open_run, actor=boss, member=member)
+    output = await presenter.receive_output(timeout=2)
+    while output["type"] != "websocket.close":
+        output = await presenter.receive_output(timeout=2)
+    assert output["code"] == 4403
+
+
+async def test_the_projector_is_read_only(open_run, users):
+    screen, _, _ = await connect(open_run, await fran_cookie(users), "screen")
+    meta, text = await receive(screen)
+    assert "Check whether" not in text and 'id="controls"' not in text
+    await send(screen, action="slide.next")
+    meta, _ = await receive(screen)
+    assert meta["code"] == "forbidden" and "projector" in meta["message"]
+    await screen.disconnect()

@@ -6,7 +6,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from sessions import broadcast, fragments, services
+from sessions import actions, broadcast, fragments, services
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, parse_meta, run_group_name
 from sessions.models import CODE_ALPHABET, Participant, ParticipantStatus, Run, Status, new_code
 from sessions.permissions import ActionError, PermissionDenied
@@ -247,3 +247,17 @@ def test_leaving_erases_the_participant(run):
 def test_envelope_cannot_break_out_of_its_comment():
     text = broadcast.envelope("error", "<p>x</p>", extra={"message": "a --> b"})
     assert text.count("-->") == 1 and parse_meta(text)["message"] == "a --> b"
+
+
+@pytest.mark.parametrize("action", sorted(actions.REGISTRY))
+def test_every_action_is_refused_to_another_runs_team(run, deck, users, action):
+    other = services.run_create(
+        deck=deck, facilitator=users["outsider"], title="Other", scheduled_at=run.scheduled_at
+    )
+    stranger = actor_for_user(run, users["outsider"])  # facilitator of `other`, nothing here
+    assert actor_for_user(other, users["outsider"]).roles == {"facilitator"}
+    person = services.participant_join(run=run)
+    payload = {"number": 2, "participant": person.pk}
+    fields = {name: payload[name] for name in actions.REGISTRY[action].fields}
+    with pytest.raises(PermissionDenied):
+        actions.perform(action, fields, run=run, actor=stranger)

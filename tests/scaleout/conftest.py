@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import secrets
+
+import psycopg
+import pytest
+
+from tests.conftest import DPUP
+from tests.server import Server, app_env, manage
+
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+REDIS = "redis://127.0.0.1:6379/0"
+FACILITATOR = ("scale-facilitator", "scale-password-123")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "scaleout" in item.path.parts:
+            item.add_marker(pytest.mark.scaleout)
+
+
+@pytest.fixture(scope="module")
+def scaleout_env(tmp_path_factory):
+    """A fresh PostgreSQL database and Redis prefix, migrated, with the deck and a facilitator."""
+    name = f"dpup_scaleout_{secrets.token_hex(4)}"
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env = app_env(
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{name}",
+        REDIS_URL=REDIS,
+        REDIS_PREFIX=f"test-{name}",
+        JOIN_RATE_LIMIT="100000",
+    )
+    try:
+        manage("migrate", "--no-input", env=env)
+        manage("load_deck", str(DPUP), env=env)
+        manage("ensure_demo_facilitator", "--username", FACILITATOR[0], "--password",
+               FACILITATOR[1], env=env)  # fmt: skip
+        yield env, tmp_path_factory.mktemp("scaleout")
+    finally:
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def two_servers(scaleout_env):
+    env, folder = scaleout_env
+    servers = [Server(env, log=folder / f"daphne-{i}.log") for i in range(2)]
+    for server in servers:
+        server.start()
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+def create_run(env, *extra: str) -> str:
+    out = manage(
+        "create_run", "--deck", "dpup-intro", "--facilitator", FACILITATOR[0], *extra, env=env
+    )
+    return next(line.split(": ")[1] for line in out.splitlines() if line.startswith("Join code"))

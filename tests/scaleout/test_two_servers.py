@@ -1,0 +1,72 @@
+"""Two daphne processes share one run through PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sessions.simulate import join, team_socket
+from tests.scaleout.conftest import FACILITATOR, create_run
+
+PEOPLE = 20
+ADVANCES = 8
+
+
+def test_every_slide_change_reaches_participants_on_both_servers(scaleout_env, two_servers):
+    env, _ = scaleout_env
+    code = create_run(env, "--no-waiting-room").replace("-", "")
+    a, b = (server.url for server in two_servers)
+
+    async def scenario():
+        staff = await team_socket(a, code, *FACILITATOR)
+        await staff.connect()
+        people = await asyncio.gather(
+            *(join(a if i % 2 else b, code, f"P{i}") for i in range(PEOPLE))
+        )
+        await asyncio.gather(*(p.connect() for p in people))
+        for socket in (staff, *people):
+            assert await socket.wait_for(lambda o: o.snapshots == 1)
+        await staff.send(action="slide.goto", number=2)
+        for _ in range(ADVANCES):
+            await staff.send(action="slide.next")
+        final = 2 + ADVANCES
+        for person in people:
+            assert await person.wait_for(lambda o, final=final: o.slide == final, timeout=15)
+        versions = [
+            sorted(
+                v
+                for _, meta in p.observer.events
+                if (v := meta.get("v")) and meta["t"] != "snapshot"
+            )
+            for p in people
+        ]
+        for person, seen in zip(people, versions, strict=True):
+            assert person.observer.gaps == 0 and person.observer.errors == []
+            assert len(seen) == ADVANCES + 1 and seen == list(
+                range(seen[0], seen[0] + ADVANCES + 1)
+            )
+        for socket in (staff, *people):
+            await socket.close()
+
+    asyncio.run(scenario())
+
+
+def test_waiting_room_admission_crosses_servers(scaleout_env, two_servers):
+    env, _ = scaleout_env
+    code = create_run(env).replace("-", "")
+    a, b = (server.url for server in two_servers)
+
+    async def scenario():
+        host = await team_socket(a, code, *FACILITATOR, view="host")
+        await host.connect()
+        person = await join(b, code, "Waiting on B")
+        person.observer.keep_texts = True
+        await person.connect()
+        assert await person.wait_for(lambda o: o.snapshots == 1)
+        assert "waiting room" in person.observer.texts[-1]
+        await host.send(action="participant.admit_all")
+        assert await person.wait_for(lambda o: o.snapshots == 2)
+        assert 'id="live-slide"' in person.observer.texts[-1]
+        await host.close()
+        await person.close()
+
+    asyncio.run(scenario())
