@@ -155,6 +155,8 @@ else:
 
 # Live runs. Pushes of the team's roster are coalesced to one per this many seconds.
 ROSTER_PUSH_DELAY = float(os.environ.get("ROSTER_PUSH_DELAY", "0.3"))
+# Answers, tallies, chat, hands and questions: pushed at most once per this many seconds.
+ACTIVITY_PUSH_DELAY = float(os.environ.get("ACTIVITY_PUSH_DELAY", "0.25"))
 # Join attempts allowed per address per JOIN_RATE_WINDOW seconds.
 JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", "30"))
 JOIN_RATE_WINDOW = int(os.environ.get("JOIN_RATE_WINDOW", "300"))

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sessions import services
+from quiz import services as quiz_services
+from sessions import interactions, services
 from sessions.models import Run
 from sessions.permissions import ACTIONS, Actor
 
@@ -19,13 +20,56 @@ class PayloadError(ValueError):
     """The message is well-formed JSON but its fields are wrong."""
 
 
-def positive_int(value: Any) -> int:
-    if isinstance(value, bool):
+def _int(value: Any) -> int:
+    if isinstance(value, (bool, float)):
         raise ValueError
-    number = int(value)  # htmx sends form values as strings
+    return int(value)  # htmx sends form values as strings
+
+
+def positive_int(value: Any) -> int:
+    number = _int(value)
     if number < 1 or number > 1_000_000_000:
         raise ValueError
     return number
+
+
+def index(value: Any) -> int:
+    number = _int(value)
+    if not 0 <= number < 1000:
+        raise ValueError
+    return number
+
+
+def step(value: Any) -> int:
+    number = _int(value)
+    if number not in (-1, 1):
+        raise ValueError
+    return number
+
+
+def boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in {"true", "on", "1", "yes"}:
+        return True
+    if isinstance(value, str) and value.lower() in {"false", "off", "0", "no", ""}:
+        return False
+    raise ValueError
+
+
+def text(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > 2000:
+        raise ValueError
+    return value
+
+
+def lines(value: Any) -> list[str]:
+    """Options as a list of strings, or one per line (from a textarea)."""
+    if isinstance(value, str):
+        value = value.splitlines()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError
+    return value
 
 
 @dataclass(frozen=True)
@@ -33,15 +77,20 @@ class ActionSpec:
     name: str
     call: Callable[..., Any]
     fields: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+    optional: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+    permission: str = ""
 
     def clean(self, payload: dict) -> dict:
-        extra = set(payload) - set(self.fields) - {"action", "HEADERS"}
+        known = set(self.fields) | set(self.optional) | {"action", "HEADERS"}
+        extra = set(payload) - known
         if extra:
             raise PayloadError(f"Unexpected field(s) for {self.name}: {', '.join(sorted(extra))}.")
         cleaned = {}
-        for name, convert in self.fields.items():
+        for name, convert in (self.fields | self.optional).items():
             if name not in payload:
-                raise PayloadError(f"{self.name} needs '{name}'.")
+                if name in self.fields:
+                    raise PayloadError(f"{self.name} needs '{name}'.")
+                continue
             try:
                 cleaned[name] = convert(payload[name])
             except (TypeError, ValueError):
@@ -49,9 +98,30 @@ class ActionSpec:
         return cleaned
 
 
-def _spec(name: str, call: Callable[..., Any], **fields: Callable[[Any], Any]) -> ActionSpec:
-    assert name in ACTIONS, name  # every action has its row in the permission table
-    return ActionSpec(name=name, call=call, fields=fields)
+def _spec(
+    name: str,
+    call: Callable[..., Any],
+    optional: dict[str, Callable[[Any], Any]] | None = None,
+    permission: str = "",
+    **fields: Callable[[Any], Any],
+) -> ActionSpec:
+    # Every action has its row in the permission table (some share a row).
+    assert (permission or name) in ACTIONS, name
+    return ActionSpec(
+        name=name, call=call, fields=fields, optional=optional or {}, permission=permission or name
+    )
+
+
+def _renamed(service: Callable[..., Any], **names: str) -> Callable[..., Any]:
+    """Call `service` with some payload fields under the service's own argument names."""
+
+    def call(**kwargs):
+        for field_name, argument in names.items():
+            if field_name in kwargs:
+                kwargs[argument] = kwargs.pop(field_name)
+        return service(**kwargs)
+
+    return call
 
 
 REGISTRY: dict[str, ActionSpec] = {
@@ -65,21 +135,111 @@ REGISTRY: dict[str, ActionSpec] = {
         _spec("segment.previous", services.segment_previous),
         _spec("slide.next", services.slide_next),
         _spec("slide.previous", services.slide_previous),
-        _spec("slide.goto", lambda **kw: services.slide_goto(**kw), number=positive_int),
+        _spec("slide.goto", services.slide_goto, number=positive_int),
         _spec(
             "participant.admit",
-            lambda *, participant, **kw: services.participant_admit(
-                participant_id=participant, **kw
-            ),
+            _renamed(services.participant_admit, participant="participant_id"),
             participant=positive_int,
         ),
         _spec("participant.admit_all", services.participant_admit_all),
         _spec(
             "participant.remove",
-            lambda *, participant, **kw: services.participant_remove(
-                participant_id=participant, **kw
-            ),
+            _renamed(services.participant_remove, participant="participant_id"),
             participant=positive_int,
+        ),
+        # prompts, polls and the quiz
+        _spec(
+            "interaction.open",
+            interactions.interaction_open,
+            interaction=positive_int,
+            optional={"timer": positive_int},
+        ),
+        _spec("interaction.close", interactions.interaction_close, interaction=positive_int),
+        _spec(
+            "interaction.results",
+            interactions.interaction_results,
+            interaction=positive_int,
+            visible=boolean,
+        ),
+        _spec(
+            "interaction.create",
+            interactions.interaction_create,
+            kind=text,
+            text=text,
+            optional={"options": lines, "multiple": boolean},
+        ),
+        _spec(
+            "interaction.tally",
+            interactions.tally_add,
+            interaction=positive_int,
+            option=index,
+            amount=step,
+        ),
+        _spec("quiz.reveal", quiz_services.quiz_reveal, interaction=positive_int),
+        _spec("quiz.scoreboard", quiz_services.scoreboard_show, shown=boolean),
+        _spec(
+            "response.mark",
+            interactions.response_mark,
+            response=positive_int,
+            optional={"shortlisted": boolean, "shown": boolean},
+        ),
+        _spec("answer.choose", interactions.answer_choose, interaction=positive_int, choice=index),
+        _spec(
+            "answer.write",
+            interactions.answer_write,
+            interaction=positive_int,
+            optional={"text": text, "passed": boolean},
+        ),
+        _spec(
+            "answer.volunteer",
+            interactions.answer_volunteer,
+            interaction=positive_int,
+            volunteer=boolean,
+        ),
+        _spec("scoreboard.join", quiz_services.scoreboard_join, joined=boolean),
+        # breakout groups
+        _spec(
+            "breakout.start",
+            interactions.breakout_start,
+            interaction=positive_int,
+            groups=positive_int,
+        ),
+        _spec(
+            "breakout.move",
+            interactions.breakout_move,
+            permission="breakout.start",
+            participant=positive_int,
+            group=positive_int,
+        ),
+        _spec("breakout.end", interactions.breakout_end, permission="breakout.start"),
+        _spec("breakout.summary", interactions.group_summary, group=positive_int, text=text),
+        _spec("breakout.show", interactions.group_show, group=positive_int, shown=boolean),
+        # chat, hands and questions
+        _spec("chat.send", interactions.chat_send, text=text),
+        _spec(
+            "chat.hide",
+            interactions.chat_hide,
+            permission="chat.moderate",
+            message=positive_int,
+            optional={"hidden": boolean},
+        ),
+        _spec(
+            "chat.mute",
+            interactions.participant_mute,
+            permission="chat.moderate",
+            participant=positive_int,
+            optional={"muted": boolean},
+        ),
+        _spec("hand.raise", interactions.hand_raise, raised=boolean),
+        _spec("hand.lower", interactions.hand_lower, optional={"participant": positive_int}),
+        _spec("question.ask", interactions.question_ask, text=text),
+        _spec("question.upvote", interactions.question_upvote, question=positive_int),
+        _spec(
+            "question.mark",
+            interactions.question_mark,
+            permission="question.moderate",
+            question=positive_int,
+            optional={"answered": boolean, "hidden": boolean},
         ),
     )
 }

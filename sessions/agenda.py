@@ -18,6 +18,11 @@ HANDOFF_SECONDS = 120
 KEEP_SHARE = 0.4
 
 
+def whole_minutes(seconds: float) -> int:
+    """Seconds to the nearest whole minute (half a minute rounds up), ignoring the sign."""
+    return math.floor(abs(seconds) / 60 + 0.5)
+
+
 @dataclass(frozen=True)
 class SegmentTime:
     index: int
@@ -157,7 +162,7 @@ def suggest_cuts(later: list[SegmentTime], late_by: float) -> tuple[list[Cut], f
     its plan and a minute), so long segments give most. Returns the cuts and the seconds
     that no cut can recover.
     """
-    late_minutes = math.ceil(late_by / 60 - 1e-9) if late_by > 0 else 0
+    late_minutes = whole_minutes(late_by) if late_by > 0 else 0
     if late_minutes <= 0:
         return [], 0.0
     spare = {}

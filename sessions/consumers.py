@@ -22,7 +22,7 @@ from django.utils.html import escape
 
 from sessions import actions, broadcast, fragments, services
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
-from sessions.models import ParticipantStatus, Run
+from sessions.models import Participant, ParticipantStatus, Run
 from sessions.permissions import ActionError, Actor, PermissionDenied
 from sessions.selectors import actor_for_participant, actor_for_user
 from sessions.sessionkeys import participant_session_key
@@ -74,9 +74,13 @@ def _resolve(scope) -> Caller | int:
 
 
 def _snapshot(caller: Caller) -> str:
+    """The audience's snapshot, and for a participant in the room their own state too."""
     run = Run.objects.get(pk=caller.run.pk)
     caller.run = run
     html = fragments.render_snapshot(run, caller.audience)
+    if caller.audience == PARTICIPANTS:
+        participant = Participant.objects.select_related("run").get(pk=caller.participant_id)
+        html += fragments.render_personal(participant)
     version = int((run.audience_versions or {}).get(caller.audience, 0))
     return broadcast.envelope("snapshot", html, version=version, prev=None)
 

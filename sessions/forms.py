@@ -47,6 +47,9 @@ class RunForm(forms.ModelForm):
             "agency_initiatives",
             "waiting_room",
             "chat_enabled",
+            "chat_to_everyone",
+            "poll_results_visible",
+            "quiz_scoreboard",
             "takes_notes",
             "takes_photos",
             "takes_recordings",
@@ -59,6 +62,11 @@ class RunForm(forms.ModelForm):
             "agency_initiatives": "The agency's example initiatives",
             "waiting_room": "Use a waiting room (the host admits people)",
             "chat_enabled": "Chat on",
+            "chat_to_everyone": "Participants' chat messages go to everyone "
+            "(untick: to the facilitation team only)",
+            "poll_results_visible": "Participants see poll results as they come in "
+            "(untick: only when you show them)",
+            "quiz_scoreboard": "Offer a quiz scoreboard (only people who opt in, by name)",
             "takes_notes": "Notes will be taken",
             "takes_photos": "Photos or screenshots will be taken",
             "takes_recordings": "The session will be recorded",

@@ -5,34 +5,118 @@ The same partials (templates/runs/partials.html) render pages, snapshots and pus
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.template.loader import render_to_string
 
-from sessions import selectors
+from sessions import activity, broadcast, selectors
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
-from sessions.models import Run, Status
+from sessions.models import Participant, Run, Status
 
 PARTIALS = "runs/partials.html"
-_LIVE = {
-    STAFF: ("staff_live", selectors.staff_context),
-    PARTICIPANTS: ("participant_live", selectors.participant_context),
-    SCREEN: ("screen_live", selectors.screen_context),
-    WAITING: ("waiting_live", selectors.participant_context),
-}
 
 
 def render(partial: str, context: dict) -> str:
     return render_to_string(f"{PARTIALS}#{partial}", context)
 
 
+# --- the parts, each rendered for one audience -----------------------------------------------
+
+
+def _activity(audience: str) -> Callable[[Run], str]:
+    partial = {STAFF: "activity_staff", PARTICIPANTS: "activity", SCREEN: "screen_results"}
+    return lambda run: render(partial[audience], selectors.activity_context(run, audience))
+
+
+def _chat(audience: str) -> Callable[[Run], str]:
+    return lambda run: render("chat_log", selectors.chat_context(run, audience))
+
+
+def _questions(audience: str) -> Callable[[Run], str]:
+    return lambda run: render("qa_list", selectors.questions_context(run, audience))
+
+
+def _hands(run: Run) -> str:
+    return render("hands", selectors.hands_context(run))
+
+
+def _join(parts: list[Callable[[Run], str]]) -> Callable[[Run], str]:
+    return lambda run: "".join(part(run) for part in parts)
+
+
+def activity_parts(run: Run, areas: set[str]) -> dict[str, Callable[[Run], str]]:
+    """For each audience that must hear about the changed areas, how to render its push.
+
+    Participants hear about answers only while some result is visible to them: a thousand
+    quiz answers change nothing on their phones until the reveal.
+    """
+    parts: dict[str, list] = {STAFF: [], PARTICIPANTS: [], SCREEN: []}
+    if areas & {activity.RESPONSES, activity.BREAKOUTS}:
+        parts[STAFF].append(_activity(STAFF))
+        parts[SCREEN].append(_activity(SCREEN))
+        current = selectors.current_interactions(run)
+        if run.scoreboard_shown or any(
+            selectors.interaction_view(item, audience=PARTICIPANTS).public_results
+            for item in current
+        ):
+            parts[PARTICIPANTS].append(_activity(PARTICIPANTS))
+    if activity.CHAT in areas:
+        parts[STAFF].append(_chat(STAFF))
+        if run.chat_to_everyone:
+            parts[PARTICIPANTS].append(_chat(PARTICIPANTS))
+    if activity.HANDS in areas:
+        parts[STAFF].append(_hands)
+    if activity.QUESTIONS in areas:
+        parts[STAFF].append(_questions(STAFF))
+        parts[PARTICIPANTS].append(_questions(PARTICIPANTS))
+    return {audience: _join(found) for audience, found in parts.items() if found}
+
+
+def push_group_boards(run: Run, areas: set[str]) -> None:
+    """Each breakout group's board, to its members (one render per group)."""
+    if activity.BREAKOUTS not in areas and activity.RESPONSES not in areas:
+        return
+    breakout = run.breakouts.filter(ended_at__isnull=True).first()
+    if breakout is None:
+        return
+    for group in breakout.groups.prefetch_related("members"):
+        html = render("group_board", selectors.group_board_context(group))
+        text = broadcast.envelope("group.board", html)
+        for member in group.members.all():
+            broadcast.send_now(broadcast.participant_group_name(run.pk, member.pk), text)
+
+
+def render_personal(participant: Participant) -> str:
+    """A participant's own answers, hand, votes (and team-only chat lines): theirs alone."""
+    context = selectors.personal_context(participant)
+    html = render("my_state", context)
+    if context["group"] is not None:
+        return html + render("group_board", selectors.group_board_context(context["group"]))
+    return html + render("group_board", {"group": None})
+
+
+# --- after a change to the slides or the agenda --------------------------------------------
+
+
 def render_live(run: Run, audience: str) -> str:
-    """The fragments an audience needs after a change to the slides or the agenda."""
-    partial, context = _LIVE[audience]
-    return render(partial, context(run))
+    """The fragments an audience needs after a change to the slides, agenda or interactions."""
+    if audience == STAFF:
+        context = selectors.staff_context(run) | selectors.activity_context(run, STAFF)
+        return render("staff_live", context)
+    if audience == PARTICIPANTS:
+        context = selectors.participant_context(run) | selectors.activity_context(run, PARTICIPANTS)
+        return render("participant_live", context)
+    if audience == SCREEN:
+        context = selectors.screen_context(run) | selectors.activity_context(run, SCREEN)
+        return render("screen_live", context)
+    return render("waiting_live", selectors.participant_context(run))
 
 
 def render_roster(run: Run) -> str:
     return render("roster", selectors.roster_context(run))
 
+
+# --- snapshots -------------------------------------------------------------------------------
 
 _snapshots: dict[tuple, str] = {}
 
@@ -42,10 +126,16 @@ def render_snapshot(run: Run, audience: str) -> str:
 
     Participants' and projectors' snapshots don't depend on the clock or the person, so each
     is rendered once per run version: a reconnect storm renders it once, not a thousand times.
+    (Each participant's own state follows in a personal message.)
     """
     if audience == STAFF:
-        context = selectors.staff_context(run)
-        return render("staff_live", context) + render_roster(run)
+        return (
+            render_live(run, STAFF)
+            + render_roster(run)
+            + _chat(STAFF)(run)
+            + _hands(run)
+            + _questions(STAFF)(run)
+        )
     if audience == WAITING:
         context = selectors.participant_context(run) | {
             "state": "gone" if run.status == Status.ENDED else "waiting",
@@ -57,10 +147,13 @@ def render_snapshot(run: Run, audience: str) -> str:
     if html is None:
         if len(_snapshots) > 1024:
             _snapshots.clear()
-        context = selectors.participant_context(run) | {"state": "live"}
+        context = selectors.participant_context(run) | selectors.activity_context(run, audience)
         if audience == SCREEN:
             html = render("screen_live", context)
         else:
+            context |= selectors.chat_context(run, PARTICIPANTS)
+            context |= selectors.questions_context(run, PARTICIPANTS)
+            context["state"] = "live"
             html = render("participant_main", context) + render("announcer", context)
         _snapshots[key] = html
     return html

@@ -80,6 +80,17 @@ class Run(models.Model):
     plan = models.CharField(max_length=10, choices=Plan.choices, default=Plan.FULL)
     waiting_room = models.BooleanField(default=True)
     chat_enabled = models.BooleanField(default=True)
+    chat_to_everyone = models.BooleanField(
+        default=True,
+        help_text="Participants' messages go to everyone (otherwise to the team only).",
+    )
+    poll_results_visible = models.BooleanField(
+        default=False, help_text="Participants see poll results as they come in."
+    )
+    quiz_scoreboard = models.BooleanField(
+        default=False, help_text="Offer a quiz scoreboard (names of those who opt in only)."
+    )
+    scoreboard_shown = models.BooleanField(default=False)
     takes_notes = models.BooleanField(default=False)
     takes_photos = models.BooleanField(default=False)
     takes_recordings = models.BooleanField(default=False)
@@ -248,6 +259,11 @@ class Participant(models.Model):
     )
     joined_at = models.DateTimeField(default=timezone.now)
     admitted_at = models.DateTimeField(null=True, blank=True)
+    muted = models.BooleanField(default=False, help_text="May not write in the chat.")
+    on_scoreboard = models.BooleanField(
+        default=False, help_text="Chose to appear, by name, on the quiz scoreboard."
+    )
+    hand_raised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["run", "number"]
@@ -286,3 +302,171 @@ class Presence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.view}"
+
+
+# --- interactions: share-out prompts, polls and quiz questions --------------------------------
+
+
+class Kind(models.TextChoices):
+    PROMPT = "prompt", "Share-out prompt"
+    POLL = "poll", "Poll"
+    QUIZ = "quiz", "Quiz question"
+
+
+class State(models.TextChoices):
+    READY = "ready", "Not opened yet"
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+    REVEALED = "revealed", "Answer revealed"
+
+
+class Interaction(models.Model):
+    """A prompt, poll or quiz question in a run: from the deck (keyed) or made up on the spot.
+
+    Choices and the correct answer are copied from the run's frozen deck, so the run's
+    answers keep their meaning whatever happens to the deck later.
+    """
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="interactions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key = models.SlugField(max_length=80, help_text="The deck's key, or adhoc-N.")
+    slide_number = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Opens when this slide goes live (deck interactions)."
+    )
+    answer_slide_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    text = models.TextField()
+    options = models.JSONField(default=list, blank=True)
+    multiple = models.BooleanField(default=False)
+    correct = models.JSONField(default=list, blank=True, help_text="Quiz: correct option indexes.")
+    explanation = models.TextField(blank=True)
+    breakouts = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.READY)
+    results_visible = models.BooleanField(
+        default=False, help_text="Polls: participants see the results."
+    )
+    manual_tally = models.JSONField(
+        default=list, blank=True, help_text="Answers counted by hand (said aloud, sent in chat)."
+    )
+    timer_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "key"], name="interaction_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+    @property
+    def is_choice(self) -> bool:
+        return self.kind in (Kind.POLL, Kind.QUIZ)
+
+    def accepting(self, now) -> bool:
+        """Open for answers at `now` (a quiz timer, if any, not yet run out)."""
+        return self.state == State.OPEN and (self.closes_at is None or now < self.closes_at)
+
+
+class Response(models.Model):
+    """One participant's answer to one interaction: choices, or words (or a pass)."""
+
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="responses")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="responses")
+    choices = models.JSONField(default=list, blank=True)
+    text = models.TextField(blank=True)
+    passed = models.BooleanField(default=False)
+    volunteer = models.BooleanField(default=False, help_text="Offers to share aloud.")
+    shortlisted = models.BooleanField(default=False)
+    shown = models.BooleanField(default=False, help_text="On the projector.")
+    breakout_group = models.ForeignKey(
+        "BreakoutGroup", on_delete=models.SET_NULL, null=True, blank=True, related_name="responses"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["interaction", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interaction", "participant"], name="response_one_per_person"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} on {self.interaction_id}"
+
+
+class Breakout(models.Model):
+    """Breakout groups discussing one prompt."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="breakouts")
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "-started_at"]
+
+    def __str__(self) -> str:
+        return f"Breakouts on {self.interaction}"
+
+
+class BreakoutGroup(models.Model):
+    breakout = models.ForeignKey(Breakout, on_delete=models.CASCADE, related_name="groups")
+    number = models.PositiveSmallIntegerField()
+    summary = models.TextField(blank=True)
+    summary_shown = models.BooleanField(default=False)
+    members = models.ManyToManyField(Participant, related_name="breakout_groups", blank=True)
+
+    class Meta:
+        ordering = ["breakout", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["breakout", "number"], name="group_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Group {self.number}"
+
+
+# --- chat, raised hands and questions ---------------------------------------------------------
+
+
+class ChatMessage(models.Model):
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="chat_messages")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, null=True, blank=True, related_name="chat_messages"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField()
+    to_team = models.BooleanField(default=False, help_text="Only the facilitation team sees it.")
+    hidden = models.BooleanField(default=False, help_text="Hidden by the host.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["run", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class AudienceQuestion(models.Model):
+    """A question from a participant for the Q&A, which others can upvote."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="questions")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="questions")
+    text = models.TextField()
+    answered = models.BooleanField(default=False)
+    hidden = models.BooleanField(default=False)
+    votes = models.PositiveIntegerField(default=0)
+    voters = models.ManyToManyField(Participant, related_name="upvoted", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["run", "-votes", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]

@@ -3,18 +3,31 @@ audience's fragments show."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 from sessions.agenda import HANDOFF_SECONDS, AgendaStatus, agenda_status
-from sessions.models import Participant, ParticipantStatus, Presence, Run, TeamMember
+from sessions.models import (
+    Interaction,
+    Kind,
+    Participant,
+    ParticipantStatus,
+    Presence,
+    Response,
+    Run,
+    State,
+    TeamMember,
+)
 from sessions.permissions import PRESENTER, Actor
 from slides.content import DeckData
 from slides.models import Role
 from slides.rendering import RunContext, SlideView, slide_view
 
 PRESENCE_TTL = timedelta(seconds=75)
+RESPONSES_SHOWN = 50
 ROSTER_LIMIT = 100
 
 
@@ -206,4 +219,219 @@ def roster_context(run: Run, now: datetime | None = None) -> dict:
         "admitted_count": admitted.count(),
         "roster_limit": ROSTER_LIMIT,
         "team": sorted(team.values(), key=lambda e: e["user"].get_username()),
+    }
+
+
+# --- interactions -----------------------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    index: int
+    text: str
+    count: int
+    percent: int
+    correct: bool
+
+
+@dataclass
+class InteractionView:
+    """One prompt, poll or quiz question with what an audience may see of its answers."""
+
+    item: Interaction
+    answered: int = 0
+    bars: list[Bar] = field(default_factory=list)
+    total: int = 0
+    responses: list[Response] = field(default_factory=list)
+    volunteers: int = 0
+    accepting: bool = False
+    closes_at_ms: int | None = None
+    public_results: bool = False  # participants may see the tally now
+
+    @property
+    def revealed(self) -> bool:
+        return self.item.state == State.REVEALED
+
+
+def current_interactions(run: Run) -> list[Interaction]:
+    """What the room is working on now: anything open, plus a revealed quiz question or a
+    poll with visible results while their slide is live."""
+    now_slide = run.slide_number
+    current = []
+    for item in run.interactions.all():
+        on_slide = now_slide in (item.slide_number, item.answer_slide_number)
+        if (
+            item.state == State.OPEN
+            or (item.state == State.REVEALED and on_slide)
+            or (item.kind == Kind.POLL and item.results_visible and on_slide)
+        ):
+            current.append(item)
+    return current
+
+
+def interaction_view(
+    item: Interaction, *, audience: str, now: datetime | None = None
+) -> InteractionView:
+    now = now or timezone.now()
+    responses = list(item.responses.select_related("participant"))
+    view = InteractionView(
+        item=item,
+        answered=sum(1 for r in responses if r.choices or r.text or r.passed),
+        accepting=item.accepting(now),
+        closes_at_ms=_ms(item.closes_at) if item.closes_at else None,
+        public_results=(item.kind == Kind.POLL and item.results_visible)
+        or item.state == State.REVEALED,
+    )
+    if item.is_choice:
+        counts = [0] * len(item.options)
+        for response in responses:
+            for choice in response.choices:
+                if 0 <= choice < len(counts):
+                    counts[choice] += 1
+        for index, extra in enumerate(item.manual_tally[: len(counts)]):
+            counts[index] += extra
+        view.total = sum(counts)
+        show_correct = item.kind == Kind.QUIZ and (audience == "staff" or view.revealed)
+        view.bars = [
+            Bar(
+                index=i,
+                text=text,
+                count=counts[i],
+                percent=round(100 * counts[i] / view.total) if view.total else 0,
+                correct=show_correct and i in item.correct,
+            )
+            for i, text in enumerate(item.options)
+        ]
+    else:
+        written = [r for r in responses if r.text]
+        view.volunteers = sum(1 for r in responses if r.volunteer)
+        if audience == "staff":
+            shortlisted = [r for r in written if r.shortlisted]
+            latest = sorted(written, key=lambda r: r.updated_at, reverse=True)[:RESPONSES_SHOWN]
+            volunteers = [r for r in responses if r.volunteer and r not in latest]
+            view.responses = shortlisted + [r for r in latest if not r.shortlisted] + volunteers
+        else:
+            view.responses = [r for r in written if r.shown]
+    return view
+
+
+def activity_context(run: Run, audience: str) -> dict:
+    now = timezone.now()
+    views = [
+        interaction_view(item, audience=audience, now=now) for item in current_interactions(run)
+    ]
+    context = {"run": run, "views": views, "now_ms": _ms(now)}
+    if audience == "staff":
+        context["all_interactions"] = list(run.interactions.all())
+        context["breakout_seconds_left"] = agenda_for(run, now).remaining
+    if run.quiz_scoreboard and (audience != "participants" or run.scoreboard_shown):
+        from quiz.selectors import scoreboard
+
+        context["scoreboard"] = scoreboard(run)
+    context["breakout"] = active_breakout(run, audience)
+    return context
+
+
+def active_breakout(run: Run, audience: str) -> dict | None:
+    breakout = run.breakouts.filter(ended_at__isnull=True).select_related("interaction").first()
+    if breakout is None:
+        if audience == "screen":
+            last = run.breakouts.order_by("-started_at").first()
+            if last is None:
+                return None
+            groups = list(last.groups.filter(summary_shown=True))
+            return {"breakout": last, "groups": groups, "ended": True} if groups else None
+        return None
+    groups = list(breakout.groups.prefetch_related("members"))
+    if audience == "screen":
+        groups = [g for g in groups if g.summary_shown]
+    elif audience == "staff":
+        responses = {}
+        for response in Response.objects.filter(
+            interaction=breakout.interaction, breakout_group__breakout=breakout
+        ).select_related("participant"):
+            responses.setdefault(response.breakout_group_id, []).append(response)
+        for group in groups:
+            group.board = responses.get(group.pk, [])
+    return {"breakout": breakout, "groups": groups, "ended": False}
+
+
+def group_board_context(group) -> dict:
+    responses = Response.objects.filter(
+        interaction=group.breakout.interaction, breakout_group=group
+    ).select_related("participant")
+    return {"group": group, "board": [r for r in responses if r.text], "breakout": group.breakout}
+
+
+# --- chat, hands and questions ----------------------------------------------------------------
+
+CHAT_SHOWN = 50
+
+
+def chat_context(run: Run, audience: str) -> dict:
+    messages = run.chat_messages.select_related("participant", "author").order_by("-id")
+    if audience != "staff":
+        messages = messages.filter(hidden=False, to_team=False)
+    latest = list(messages[: CHAT_SHOWN * (2 if audience == "staff" else 1)])
+    latest.reverse()
+    return {"run": run, "messages": latest, "audience": audience}
+
+
+def hands_context(run: Run) -> dict:
+    return {
+        "run": run,
+        "hands": list(
+            run.participants.filter(
+                hand_raised_at__isnull=False, status=ParticipantStatus.ADMITTED
+            ).order_by("hand_raised_at")
+        ),
+    }
+
+
+def questions_context(run: Run, audience: str) -> dict:
+    questions = run.questions.select_related("participant").order_by("answered", "-votes", "id")
+    if audience != "staff":
+        questions = questions.filter(hidden=False)
+    questions = list(questions)
+    return {
+        "run": run,
+        "questions": questions,
+        "open_questions": [q for q in questions if not q.answered and not q.hidden],
+        "audience": audience,
+        "last_segment_index": len(run.segments) - 1,
+    }
+
+
+def personal_context(participant: Participant) -> dict:
+    """One participant's own state, for their eyes only."""
+    run = participant.run
+    answers = {
+        str(r.interaction_id): {
+            "choices": r.choices,
+            "text": r.text,
+            "passed": r.passed,
+            "volunteer": r.volunteer,
+        }
+        for r in participant.responses.filter(interaction__run=run)
+    }
+    group = participant.breakout_groups.filter(breakout__ended_at__isnull=True).first()
+    state = {
+        "answers": answers,
+        "hand": participant.hand_raised_at is not None,
+        "muted": participant.muted,
+        "votes": list(participant.upvoted.values_list("pk", flat=True)),
+        "mine": list(participant.questions.values_list("pk", flat=True)),
+        "scoreboard": participant.on_scoreboard,
+        "chats": participant.chat_messages.count(),
+        "group": group.number if group else None,
+    }
+    own_chat = []
+    if not run.chat_to_everyone:
+        own_chat = list(participant.chat_messages.order_by("-id")[:CHAT_SHOWN])[::-1]
+    return {
+        "participant": participant,
+        "state": json.dumps(state, separators=(",", ":")),
+        "own_chat": own_chat,
+        "group": group,
+        "run": run,
     }

@@ -14,7 +14,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from sessions import broadcast, fragments
+from sessions import broadcast, fragments, interactions
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
 from sessions.models import (
     Participant,
@@ -45,7 +45,7 @@ def _now() -> datetime:
     return timezone.now()
 
 
-def _publish_live(run: Run, event: str, audiences: tuple[str, ...] = LIVE_AUDIENCES) -> None:
+def publish_live(run: Run, event: str, audiences: tuple[str, ...] = LIVE_AUDIENCES) -> None:
     """Save the run with a new version; after commit, push its state to each audience."""
     claimed = broadcast.claim_versions(run, audiences)
     run.save()
@@ -62,8 +62,10 @@ def _bank_time(run: Run, now: datetime) -> None:
 
 
 def _show_slide(run: Run, number: int) -> None:
+    previous = run.slide_number
     run.slide_number = number
     run.max_slide_shown = max(run.max_slide_shown, number)
+    interactions.follow_slide(run, previous)
 
 
 def _set_segment(run: Run, index: int, now: datetime, *, slide: int | None = None) -> None:
@@ -105,6 +107,9 @@ RUN_SETTINGS = (
     "plan",
     "waiting_room",
     "chat_enabled",
+    "chat_to_everyone",
+    "poll_results_visible",
+    "quiz_scoreboard",
     "takes_notes",
     "takes_photos",
     "takes_recordings",
@@ -130,6 +135,7 @@ def run_create(*, deck: Deck, facilitator, title: str, scheduled_at: datetime, *
         **settings,
     )
     TeamMember.objects.create(run=run, user=facilitator, role=Role.FACILITATOR)
+    interactions.sync_deck_interactions(run)
     return run
 
 
@@ -147,7 +153,7 @@ def run_update(*, run: Run, actor: Actor, **changes) -> Run:
         setattr(run, name, value)
     if waiting_room_was_on and not run.waiting_room:
         _admit(run, run.participants.filter(status=ParticipantStatus.WAITING))
-    _publish_live(run, "run.updated")
+    publish_live(run, "run.updated")
     return run
 
 
@@ -331,12 +337,15 @@ def run_start(*, run: Run, actor: Actor) -> Run:
     run.__dict__.pop("deck_data", None)
     run.segment_index = min(run.segment_index, len(data.segments) - 1)
     run.max_slide_shown = min(run.max_slide_shown, len(data.slides))
-    _show_slide(run, min(run.slide_number, len(data.slides)))
+    interactions.sync_deck_interactions(run)
+    first = min(run.slide_number, len(data.slides))
+    run.slide_number = 0  # so the first slide's prompt or poll opens with the start
+    _show_slide(run, first)
     run.status = Status.LIVE
     run.started_at = now
     run.running_since = now
     run.actuals = [0.0] * len(run.segments)
-    _publish_live(run, "run.started")
+    publish_live(run, "run.started")
     return run
 
 
@@ -348,7 +357,7 @@ def run_pause(*, run: Run, actor: Actor) -> Run:
         raise ActionError("The clock is not running.")
     _bank_time(run, _now())
     run.running_since = None
-    _publish_live(run, "run.paused", (STAFF,))
+    publish_live(run, "run.paused", (STAFF,))
     return run
 
 
@@ -359,7 +368,7 @@ def run_resume(*, run: Run, actor: Actor) -> Run:
     if run.status != Status.LIVE or run.running_since is not None:
         raise ActionError("The clock is already running.")
     run.running_since = _now()
-    _publish_live(run, "run.resumed", (STAFF,))
+    publish_live(run, "run.resumed", (STAFF,))
     return run
 
 
@@ -374,7 +383,7 @@ def run_end(*, run: Run, actor: Actor) -> Run:
     run.status = Status.ENDED
     run.ended_at = now
     RoleInvite.objects.filter(run=run, revoked_at__isnull=True).update(revoked_at=now)
-    _publish_live(run, "run.ended", (STAFF, PARTICIPANTS, SCREEN, WAITING))
+    publish_live(run, "run.ended", (STAFF, PARTICIPANTS, SCREEN, WAITING))
     return run
 
 
@@ -386,7 +395,7 @@ def segment_next(*, run: Run, actor: Actor) -> Run:
     if run.segment_index + 1 >= len(run.segments):
         raise ActionError("This is the last segment of the agenda.")
     _set_segment(run, run.segment_index + 1, _now())
-    _publish_live(run, "segment.changed")
+    publish_live(run, "segment.changed")
     return run
 
 
@@ -398,7 +407,7 @@ def segment_previous(*, run: Run, actor: Actor) -> Run:
     if run.segment_index == 0:
         raise ActionError("This is the first segment of the agenda.")
     _set_segment(run, run.segment_index - 1, _now())
-    _publish_live(run, "segment.changed")
+    publish_live(run, "segment.changed")
     return run
 
 
@@ -411,13 +420,13 @@ def slide_next(*, run: Run, actor: Actor) -> Run:
     segment = run.current_segment
     if run.slide_number < segment.last_slide:
         _show_slide(run, run.slide_number + 1)
-        _publish_live(run, "slide.changed")
+        publish_live(run, "slide.changed")
     elif run.segment_index + 1 < len(run.segments):
         following = run.segments[run.segment_index + 1]
         _set_segment(
             run, run.segment_index + 1, _now(), slide=max(following.first_slide, run.slide_number)
         )
-        _publish_live(run, "segment.changed")
+        publish_live(run, "segment.changed")
     else:
         raise ActionError("This is the last slide.")
     return run
@@ -432,13 +441,13 @@ def slide_previous(*, run: Run, actor: Actor) -> Run:
     segment = run.current_segment
     if run.slide_number > segment.first_slide:
         _show_slide(run, run.slide_number - 1)
-        _publish_live(run, "slide.changed")
+        publish_live(run, "slide.changed")
     elif run.segment_index > 0:
         previous = run.segments[run.segment_index - 1]
         _set_segment(
             run, run.segment_index - 1, _now(), slide=min(previous.last_slide, run.slide_number)
         )
-        _publish_live(run, "segment.changed")
+        publish_live(run, "segment.changed")
     else:
         raise ActionError("This is the first slide.")
     return run
@@ -461,7 +470,7 @@ def slide_goto(*, run: Run, actor: Actor, number: int) -> Run:
     else:
         _show_slide(run, number)
         event = "slide.changed"
-    _publish_live(run, event)
+    publish_live(run, event)
     return run
 
 

@@ -204,6 +204,8 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
 def _staff_page(request: HttpRequest, code: str, template: str, view: str) -> HttpResponse:
     run, actor = _team_run(request, code)
     context = selectors.staff_context(run) | selectors.roster_context(run)
+    context |= selectors.activity_context(run, "staff") | selectors.hands_context(run)
+    context |= selectors.chat_context(run, "staff") | selectors.questions_context(run, "staff")
     context |= {
         "actor": actor,
         "my_roles": " ".join(sorted(actor.roles)),
@@ -236,10 +238,14 @@ def present(request: HttpRequest, code: str) -> HttpResponse:
 @never_cache
 def screen(request: HttpRequest, code: str) -> HttpResponse:
     run, actor = _team_run(request, code)
-    context = selectors.screen_context(run) | {
-        "join_url": _join_url(request, run),
-        "ws_path": f"/ws/runs/{run.code}/?view=screen",
-    }
+    context = (
+        selectors.screen_context(run)
+        | selectors.activity_context(run, "screen")
+        | {
+            "join_url": _join_url(request, run),
+            "ws_path": f"/ws/runs/{run.code}/?view=screen",
+        }
+    )
     return render(request, "runs/screen.html", context)
 
 
@@ -271,7 +277,10 @@ def participant_view(request: HttpRequest, code: str) -> HttpResponse:
     if participant.status in (ParticipantStatus.REMOVED, ParticipantStatus.LEFT):
         return render(request, "runs/gone.html", {"run": run, "participant": participant})
     state = "live" if participant.status == ParticipantStatus.ADMITTED else "waiting"
-    context = selectors.participant_context(run) | {
+    context = selectors.participant_context(run) | selectors.activity_context(run, "participants")
+    context |= selectors.chat_context(run, "participants")
+    context |= selectors.questions_context(run, "participants")
+    context |= {
         "participant": participant,
         "state": state,
         "ws_path": f"/ws/runs/{run.code}/?view=participant",

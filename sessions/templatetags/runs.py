@@ -4,6 +4,8 @@ import math
 
 from django import template
 
+from sessions.agenda import whole_minutes
+
 register = template.Library()
 
 
@@ -18,10 +20,10 @@ def clock(seconds) -> str:
     return f"{minutes}:{secs:02d}"
 
 
-@register.filter
-def whole_minutes(seconds) -> int:
-    """Seconds rounded up to whole minutes (a late-by figure is never understated)."""
-    return int(math.ceil(abs(float(seconds or 0)) / 60 - 1e-9))
+@register.filter(name="whole_minutes")
+def whole_minutes_filter(seconds) -> int:
+    """Seconds to the nearest whole minute, without a sign (same rule as the cut suggestions)."""
+    return whole_minutes(float(seconds or 0))
 
 
 @register.filter

@@ -147,6 +147,7 @@
     if (elapsed && elapsed.dataset.running === "1") {
       elapsed.textContent = clock((now - Number(elapsed.dataset.sinceMs)) / 1000);
     }
+    tickCountdowns(now);
     var cue = document.getElementById("handoff-cue");
     if (cue) {
       var mine = (cue.dataset.forUsers || "").split(" ").indexOf(root.dataset.userId) >= 0;
@@ -214,10 +215,120 @@
     });
   }
 
+  // --- a participant's own answers, hand and votes (sent to them alone) -------------------
+
+  var mine = null; // the last #my-state
+  var pendingChat = null; // text sent, waiting for the server to count it
+  var pendingQuestion = null;
+
+  function setToggle(button, pressed, payload, labels) {
+    button.setAttribute("aria-pressed", pressed ? "true" : "false");
+    button.setAttribute("hx-vals", JSON.stringify(payload));
+    if (labels) button.textContent = pressed ? labels[1] : labels[0];
+  }
+
+  function applyMine() {
+    var holder = document.getElementById("my-state");
+    if (!holder || !holder.dataset.state) return;
+    var state;
+    try { state = JSON.parse(holder.dataset.state); } catch (e) { return; }
+    if (!state.answers) return;
+    var before = mine;
+    mine = state;
+    document.querySelectorAll("button[data-choice]").forEach(function (button) {
+      var answer = state.answers[button.dataset.interaction];
+      var chosen = !!answer && answer.choices.indexOf(Number(button.dataset.choice)) >= 0;
+      button.setAttribute("aria-pressed", chosen ? "true" : "false");
+    });
+    document.querySelectorAll("[data-my-answer]").forEach(function (line) {
+      var answer = state.answers[line.dataset.myAnswer];
+      var text = "";
+      if (answer && answer.choices.length) {
+        var names = answer.choices.map(function (i) {
+          var b = document.getElementById("choice-" + line.dataset.myAnswer + "-" + i);
+          return b ? b.textContent.trim() : "";
+        });
+        text = "Your answer: " + names.join(", ");
+      } else if (answer && answer.passed) {
+        text = "You passed on this one.";
+      } else if (answer && answer.text) {
+        text = "Your response is saved: “" + answer.text + "”";
+      }
+      if (answer && answer.volunteer) text += (text ? " " : "") + "You offered to share aloud.";
+      if (line.textContent !== text) line.textContent = text;
+    });
+    document.querySelectorAll("button[data-volunteer]").forEach(function (button) {
+      var id = Number(button.dataset.volunteer);
+      var on = !!(state.answers[id] && state.answers[id].volunteer);
+      setToggle(button, on, { action: "answer.volunteer", interaction: id, volunteer: !on },
+        ["I'll share aloud", "I won't share aloud after all"]);
+    });
+    var hand = document.getElementById("hand-button");
+    if (hand) setToggle(hand, state.hand, { action: "hand.raise", raised: !state.hand },
+      ["Raise your hand", "Lower your hand"]);
+    document.querySelectorAll("button[data-question]").forEach(function (button) {
+      var id = Number(button.dataset.question);
+      button.setAttribute("aria-pressed", state.votes.indexOf(id) >= 0 ? "true" : "false");
+      button.disabled = state.mine.indexOf(id) >= 0;
+    });
+    document.querySelectorAll("button[data-scoreboard-toggle]").forEach(function (button) {
+      setToggle(button, state.scoreboard, { action: "scoreboard.join", joined: !state.scoreboard },
+        ["Put my name on the scoreboard", "Take my name off the scoreboard"]);
+    });
+    var chatInput = document.getElementById("chat-text");
+    if (chatInput) {
+      chatInput.disabled = !!state.muted;
+      chatInput.placeholder = state.muted ? "The host has muted you in the chat" : "";
+    }
+    if (before && pendingChat !== null && state.chats > before.chats) {
+      if (chatInput && chatInput.value === pendingChat) chatInput.value = "";
+      pendingChat = null;
+    }
+    var questionInput = document.getElementById("question-text");
+    if (before && pendingQuestion !== null && state.mine.length > before.mine.length) {
+      if (questionInput && questionInput.value === pendingQuestion) questionInput.value = "";
+      pendingQuestion = null;
+    }
+  }
+
+  function tickCountdowns(now) {
+    document.querySelectorAll("[data-closes-ms]").forEach(function (el) {
+      var left = (Number(el.dataset.closesMs) - now) / 1000;
+      var value = el.querySelector(".countdown-value");
+      if (value) value.textContent = clock(Math.max(0, left));
+      if (left <= 0) {
+        var card = el.closest("[data-interaction]");
+        if (card) card.querySelectorAll("button[data-choice]").forEach(function (b) { b.disabled = true; });
+        el.textContent = "Time's up.";
+        el.removeAttribute("data-closes-ms");
+      }
+    });
+  }
+
+  document.addEventListener("htmx:wsConfigSend", function (event) {
+    var id = event.target && event.target.id;
+    if (id === "chat-form") pendingChat = event.detail.parameters.text;
+    if (id === "question-form") pendingQuestion = event.detail.parameters.text;
+  });
+
+  function clearTeamChat() {
+    // The team has no personal state: their line showing up in the log means it was sent.
+    if (pendingChat === null || mine) return;
+    var lines = document.querySelectorAll("#chat-log .from-team .chat-text");
+    var last = lines.length ? lines[lines.length - 1].textContent : null;
+    var input = document.getElementById("chat-text");
+    if (input && last === pendingChat.trim()) {
+      if (input.value === pendingChat) input.value = "";
+      pendingChat = null;
+    }
+  }
+
   function afterSwap() {
     syncClock();
     applyPermissions();
     applyBrowse();
+    applyMine();
+    clearTeamChat();
     tick();
   }
 

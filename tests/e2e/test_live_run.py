@@ -45,7 +45,11 @@ def create_run(page, server) -> str:
     page.get_by_role("button", name="Create the run").click()
     expect(page.locator("#join-code")).to_be_visible()
     assert serious_violations(page) == []
-    return page.locator("#join-code").inner_text().replace("-", "")
+    code = page.locator("#join-code").inner_text().replace("-", "")
+    page.goto(f"{server.url}/runs/")
+    expect(page.get_by_role("link", name="DPUP with Te Whatu").first).to_be_visible()
+    assert serious_violations(page) == []
+    return code
 
 
 def join(browser, server, code, name):

@@ -10,8 +10,10 @@ from slides.models import Role
 
 
 @pytest.fixture(autouse=True)
-def _roster_pushes_at_once(settings):
+def _pushes_at_once(settings):
+    # Coalesced pushes flush as soon as the transaction commits: tests see them at once.
     settings.ROSTER_PUSH_DELAY = 0
+    settings.ACTIVITY_PUSH_DELAY = 0
 
 
 @pytest.fixture

@@ -179,3 +179,20 @@ def test_settings_page_manages_team_and_invites(client, run, users):
     client.post(f"/runs/{run.code}/invites/{invite.pk}/revoke/")
     invite.refresh_from_db()
     assert not invite.is_active
+
+
+def test_agenda_panel_suggests_cuts_when_running_over(client, run, users):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    services.run_start(run=run, actor=actor_for_user(run, users["fran"]))
+    # 25 minutes into the 10-minute welcome: 15 minutes late.
+    Run.objects.filter(pk=run.pk).update(running_since=timezone.now() - timedelta(minutes=25))
+    client.force_login(users["hana"])
+    panel = text(client.get(f"/runs/{run.code}/agenda/"))
+    assert "Running 15 min over" in panel
+    cuts = re.findall(r"shorten <strong>([^<]+)</strong> by (\d+) min", panel)
+    assert sum(int(minutes) for _, minutes in cuts) == 15
+    assert "DPUP in detail — structure, Principles and Guidelines" in [title for title, _ in cuts]
+    assert "(15 min late)" in panel

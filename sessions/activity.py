@@ -1,0 +1,81 @@
+"""Coalesced pushes of the run's busy areas: answers and tallies, chat, hands, questions and
+breakout boards.
+
+A thousand answers in a second must not mean a thousand renders and a thousand pushes to a
+thousand sockets. Services call `changed(run_id, area)`; at most every ACTIVITY_PUSH_DELAY
+seconds the run's changed areas are rendered once per audience and pushed with one version.
+Each participant's own state (their answers, hand, votes) goes to them alone, on their action.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.conf import settings
+from django.db import transaction
+
+from sessions.coalesce import Coalescer
+
+RESPONSES = "responses"
+CHAT = "chat"
+HANDS = "hands"
+QUESTIONS = "questions"
+BREAKOUTS = "breakouts"
+
+_pending: dict[int, set[str]] = {}
+_lock = threading.Lock()
+
+
+def _flush(run_id: int) -> None:
+    from sessions import broadcast, fragments
+    from sessions.models import Run
+
+    with _lock:
+        areas = _pending.pop(run_id, set())
+    if not areas:
+        return
+    with transaction.atomic():
+        run = Run.objects.select_for_update().filter(pk=run_id).first()
+        if run is None:
+            return
+        parts = fragments.activity_parts(run, areas)
+        claimed = broadcast.claim_versions(run, tuple(parts))
+        Run.objects.filter(pk=run.pk).update(
+            version=run.version, audience_versions=run.audience_versions
+        )
+        broadcast.publish(
+            run.pk, "activity.changed", claimed, lambda audience: parts[audience](run)
+        )
+    fragments.push_group_boards(run, areas)
+
+
+_activity = Coalescer("activity", _flush, delay=lambda: settings.ACTIVITY_PUSH_DELAY)
+
+
+def changed(run_id: int, area: str) -> None:
+    """Ask for `area` of the run to be re-sent to its audiences once this transaction commits."""
+
+    def mark() -> None:
+        with _lock:
+            _pending.setdefault(run_id, set()).add(area)
+        _activity.touch(run_id)
+
+    transaction.on_commit(mark)
+
+
+def changed_for(run_id: int, participant_id: int) -> None:
+    """Send one participant their own state (answers, hand, votes) once this commits."""
+
+    def send() -> None:
+        from sessions import broadcast, fragments
+        from sessions.models import Participant
+
+        participant = Participant.objects.select_related("run").filter(pk=participant_id).first()
+        if participant is None:
+            return
+        broadcast.send_now(
+            broadcast.participant_group_name(run_id, participant_id),
+            broadcast.envelope("personal", fragments.render_personal(participant)),
+        )
+
+    transaction.on_commit(send)

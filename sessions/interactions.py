@@ -1,0 +1,607 @@
+"""Everything that changes a run's interactions: share-out prompts, polls, the quiz's live
+state, breakout groups, chat, raised hands and questions.
+
+State changes the room must see at once (opening, closing, revealing) are published straight
+away, like a slide change. Things that arrive in numbers (answers, chat lines, hands, votes)
+mark an area of the run as changed, and `activity.py` pushes each changed area at most a few
+times a second, rendered once per audience.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from sessions import activity
+from sessions.models import (
+    AudienceQuestion,
+    Breakout,
+    BreakoutGroup,
+    ChatMessage,
+    Interaction,
+    Kind,
+    Participant,
+    ParticipantStatus,
+    Response,
+    Run,
+    State,
+    Status,
+)
+from sessions.permissions import ActionError, Actor, check
+from sessions.ratelimit import allow
+
+CHAT_MAX = 500
+RESPONSE_MAX = 1000
+QUESTION_MAX = 300
+CHAT_BURST = 5  # messages per CHAT_WINDOW seconds, per person
+CHAT_WINDOW = 10
+BREAKOUT_MIN_SECONDS = 5 * 60
+
+
+def _now():
+    return timezone.now()
+
+
+def lock_run(run: Run) -> Run:
+    return Run.objects.select_for_update().get(pk=run.pk)
+
+
+def get_interaction(run: Run, interaction_id) -> Interaction:
+    try:
+        return run.interactions.get(pk=int(interaction_id))
+    except (Interaction.DoesNotExist, TypeError, ValueError):
+        raise ActionError("No such prompt, poll or question in this run.") from None
+
+
+def participant_in_room(actor: Actor) -> Participant:
+    participant = (
+        Participant.objects.select_related("run").filter(pk=actor.participant_id).first()
+        if actor.participant_id
+        else None
+    )
+    if participant is None or participant.status != ParticipantStatus.ADMITTED:
+        raise ActionError("Only participants in the workshop can do that.")
+    return participant
+
+
+def _require_live(run: Run) -> None:
+    if run.status == Status.ENDED:
+        raise ActionError("This workshop has ended.")
+
+
+# --- the deck's interactions follow the slides -----------------------------------------------
+
+
+def sync_deck_interactions(run: Run) -> None:
+    """Create (or refresh, while not yet used) the run's copies of its deck's prompts, polls
+    and quiz questions, from the frozen deck."""
+    deck = run.deck_data
+    wanted = {}
+    for slide in deck.slides:
+        if slide.prompt:
+            wanted[slide.prompt.key] = {
+                "kind": Kind.PROMPT,
+                "slide_number": slide.number,
+                "text": slide.prompt.text,
+                "breakouts": slide.prompt.breakouts,
+            }
+        if slide.poll:
+            wanted[slide.poll.key] = {
+                "kind": Kind.POLL,
+                "slide_number": slide.number,
+                "text": slide.poll.question,
+                "options": slide.poll.options,
+                "multiple": slide.poll.multiple,
+                "results_visible": run.poll_results_visible,
+            }
+    for question in deck.questions:
+        wanted[question.key] = {
+            "kind": Kind.QUIZ,
+            "slide_number": question.slide,
+            "answer_slide_number": question.answer_slide,
+            "text": question.text,
+            "options": [choice.text for choice in question.choices],
+            "multiple": question.multiple,
+            "correct": question.correct_indexes,
+            "explanation": question.explanation,
+        }
+    existing = {i.key: i for i in run.interactions.filter(slide_number__isnull=False)}
+    for key, values in wanted.items():
+        item = existing.pop(key, None)
+        if item is None:
+            Interaction.objects.create(run=run, key=key, **values)
+        elif item.state == State.READY and not item.responses.exists():
+            Interaction.objects.filter(pk=item.pk).update(**values)
+    for item in existing.values():
+        if item.state == State.READY and not item.responses.exists():
+            item.delete()
+
+
+def follow_slide(run: Run, previous: int) -> None:
+    """The live slide changed from `previous` to run.slide_number: open what belongs to the
+    new slide, close what belonged only to the old one, and reveal a quiz question when its
+    answer slide comes up. Runs inside the slide change's transaction."""
+    now = _now()
+    number = run.slide_number
+    if number == previous:
+        return
+    for item in run.interactions.filter(slide_number__isnull=False):
+        on_new = item.slide_number == number
+        if on_new and item.state == State.READY:
+            _open(item, now)
+        elif item.kind == Kind.QUIZ and item.answer_slide_number == number:
+            if item.state in (State.OPEN, State.CLOSED):
+                item.state = State.REVEALED
+                item.save(update_fields=["state"])
+        elif item.slide_number == previous and item.state == State.OPEN:
+            item.state = State.CLOSED
+            item.save(update_fields=["state"])
+
+
+def _open(item: Interaction, now, timer_seconds: int | None = None) -> None:
+    item.state = State.OPEN
+    item.opened_at = now
+    item.timer_seconds = timer_seconds
+    item.closes_at = now + timedelta(seconds=timer_seconds) if timer_seconds else None
+    item.save(update_fields=["state", "opened_at", "timer_seconds", "closes_at"])
+
+
+def _publish_now(run: Run, event: str) -> None:
+    from sessions.services import publish_live
+
+    publish_live(run, event)
+
+
+# --- the console's hands on interactions ------------------------------------------------------
+
+
+@transaction.atomic
+def interaction_open(
+    *, run: Run, actor: Actor, interaction: int, timer: int | None = None
+) -> Interaction:
+    """Open (or re-open) any interaction by hand; it stays open until closed by hand."""
+    run = lock_run(run)
+    check("interaction.open", actor, run.current_segment)
+    _require_live(run)
+    item = get_interaction(run, interaction)
+    if timer is not None and not 10 <= timer <= 600:
+        raise ActionError("A timer runs for between 10 seconds and 10 minutes.")
+    if item.kind != Kind.QUIZ and timer:
+        raise ActionError("Only quiz questions have timers.")
+    _open(item, _now(), timer)
+    _publish_now(run, "interaction.opened")
+    return item
+
+
+@transaction.atomic
+def interaction_close(*, run: Run, actor: Actor, interaction: int) -> Interaction:
+    run = lock_run(run)
+    check("interaction.close", actor, run.current_segment)
+    item = get_interaction(run, interaction)
+    if item.state != State.OPEN:
+        raise ActionError("That isn't open.")
+    item.state = State.CLOSED
+    item.closes_at = None
+    item.save(update_fields=["state", "closes_at"])
+    _publish_now(run, "interaction.closed")
+    return item
+
+
+@transaction.atomic
+def interaction_results(*, run: Run, actor: Actor, interaction: int, visible: bool) -> Interaction:
+    """Show a poll's results to participants (and on the projector), or hide them again."""
+    run = lock_run(run)
+    check("interaction.results", actor, run.current_segment)
+    item = get_interaction(run, interaction)
+    if item.kind != Kind.POLL:
+        raise ActionError("Only polls have results to show.")
+    item.results_visible = visible
+    item.save(update_fields=["results_visible"])
+    _publish_now(run, "interaction.results")
+    return item
+
+
+@transaction.atomic
+def interaction_create(
+    *, run: Run, actor: Actor, kind: str, text: str, options: list[str] | None = None,
+    multiple: bool = False,
+) -> Interaction:  # fmt: skip
+    """An ad-hoc prompt or poll, opened at once."""
+    run = lock_run(run)
+    check("interaction.create", actor, run.current_segment)
+    _require_live(run)
+    text = text.strip()
+    if kind not in (Kind.PROMPT, Kind.POLL):
+        raise ActionError("Make a prompt or a poll.")
+    if not text or len(text) > 300:
+        raise ActionError("Write the question in 1 to 300 characters.")
+    options = [option.strip() for option in (options or []) if option.strip()]
+    if kind == Kind.POLL and not 2 <= len(options) <= 8:
+        raise ActionError("A poll needs between 2 and 8 options.")
+    if any(len(option) > 120 for option in options):
+        raise ActionError("Keep each option under 120 characters.")
+    count = run.interactions.filter(key__startswith="adhoc-").count()
+    item = Interaction.objects.create(
+        run=run,
+        kind=kind,
+        key=f"adhoc-{count + 1}",
+        text=text,
+        options=options if kind == Kind.POLL else [],
+        multiple=multiple and kind == Kind.POLL,
+        results_visible=run.poll_results_visible,
+    )
+    _open(item, _now())
+    _publish_now(run, "interaction.opened")
+    return item
+
+
+@transaction.atomic
+def tally_add(*, run: Run, actor: Actor, interaction: int, option: int, amount: int = 1) -> None:
+    """Count answers given aloud or in the chat, by hand."""
+    run = lock_run(run)
+    check("interaction.tally", actor, run.current_segment)
+    item = get_interaction(run, interaction)
+    if not item.is_choice or not 0 <= option < len(item.options):
+        raise ActionError("No such option.")
+    counts = list(item.manual_tally) + [0] * (len(item.options) - len(item.manual_tally))
+    counts[option] = max(0, counts[option] + amount)
+    item.manual_tally = counts
+    item.save(update_fields=["manual_tally"])
+    activity.changed(run.pk, activity.RESPONSES)
+
+
+# --- participants answering -------------------------------------------------------------------
+
+
+def _accepting(item: Interaction) -> None:
+    if item.state != State.OPEN:
+        raise ActionError("That question isn't open for answers.")
+    if not item.accepting(_now()):
+        raise ActionError("Time's up for that question.")
+
+
+def _current_group(participant: Participant) -> BreakoutGroup | None:
+    return participant.breakout_groups.filter(breakout__ended_at__isnull=True).first()
+
+
+@transaction.atomic
+def answer_choose(*, run: Run, actor: Actor, interaction: int, choice: int) -> Response:
+    """Choose an option of a poll or quiz question (toggle it, for choose-all-that-apply).
+
+    One response per person per question; it can change until the question closes.
+    """
+    check("answer.choose", actor)
+    participant = participant_in_room(actor)
+    item = get_interaction(run, interaction)
+    if not item.is_choice:
+        raise ActionError("That one takes words, not a choice.")
+    if not 0 <= choice < len(item.options):
+        raise ActionError("No such option.")
+    _accepting(item)
+    response, _ = Response.objects.get_or_create(interaction=item, participant=participant)
+    if item.multiple:
+        chosen = set(response.choices)
+        chosen ^= {choice}
+        response.choices = sorted(chosen)
+    else:
+        response.choices = [choice]
+    response.save(update_fields=["choices", "updated_at"])
+    activity.changed(run.pk, activity.RESPONSES)
+    activity.changed_for(run.pk, participant.pk)
+    return response
+
+
+@transaction.atomic
+def answer_write(
+    *, run: Run, actor: Actor, interaction: int, text: str = "", passed: bool = False
+) -> Response:
+    """Write a response to a prompt, or pass."""
+    check("answer.write", actor)
+    participant = participant_in_room(actor)
+    item = get_interaction(run, interaction)
+    if item.kind != Kind.PROMPT:
+        raise ActionError("That one takes a choice, not words.")
+    _accepting(item)
+    text = text.strip()
+    if not passed and not text:
+        raise ActionError("Write something, or choose to pass.")
+    if len(text) > RESPONSE_MAX:
+        raise ActionError(f"Keep it under {RESPONSE_MAX} characters.")
+    response, _ = Response.objects.get_or_create(interaction=item, participant=participant)
+    response.text = "" if passed else text
+    response.passed = passed
+    response.breakout_group = _current_group(participant)
+    response.save(update_fields=["text", "passed", "breakout_group", "updated_at"])
+    activity.changed(run.pk, activity.RESPONSES)
+    activity.changed_for(run.pk, participant.pk)
+    if response.breakout_group_id:
+        activity.changed(run.pk, activity.BREAKOUTS)
+    return response
+
+
+@transaction.atomic
+def answer_volunteer(*, run: Run, actor: Actor, interaction: int, volunteer: bool) -> Response:
+    """Offer to share aloud ("I'll share"), or withdraw the offer."""
+    check("answer.volunteer", actor)
+    participant = participant_in_room(actor)
+    item = get_interaction(run, interaction)
+    if item.kind != Kind.PROMPT:
+        raise ActionError("Only share-out prompts take volunteers.")
+    _accepting(item)
+    response, _ = Response.objects.get_or_create(interaction=item, participant=participant)
+    response.volunteer = volunteer
+    response.save(update_fields=["volunteer", "updated_at"])
+    activity.changed(run.pk, activity.RESPONSES)
+    activity.changed_for(run.pk, participant.pk)
+    return response
+
+
+@transaction.atomic
+def response_mark(
+    *, run: Run, actor: Actor, response: int, shortlisted: bool | None = None,
+    shown: bool | None = None,
+) -> Response:  # fmt: skip
+    """The team shortlists a response, or shows it on the projector."""
+    check("response.mark", actor)
+    try:
+        item = Response.objects.select_related("interaction").get(
+            pk=int(response), interaction__run=run
+        )
+    except (Response.DoesNotExist, TypeError, ValueError):
+        raise ActionError("No such response.") from None
+    if shortlisted is not None:
+        item.shortlisted = shortlisted
+    if shown is not None:
+        item.shown = shown
+        item.shortlisted = item.shortlisted or shown
+    item.save(update_fields=["shortlisted", "shown"])
+    activity.changed(run.pk, activity.RESPONSES)
+    return item
+
+
+# --- breakout groups --------------------------------------------------------------------------
+
+
+def breakout_time_left(run: Run) -> float:
+    """Seconds left in the current segment: breakouts fit only if there are enough."""
+    from sessions.selectors import agenda_for
+
+    return agenda_for(run).remaining
+
+
+@transaction.atomic
+def breakout_start(
+    *, run: Run, actor: Actor, interaction: int, groups: int, seed: int | None = None
+) -> Breakout:
+    """Split the admitted participants at random into `groups` groups for a prompt."""
+    run = lock_run(run)
+    check("breakout.start", actor)
+    _require_live(run)
+    item = get_interaction(run, interaction)
+    if item.kind != Kind.PROMPT:
+        raise ActionError("Breakout groups discuss a share-out prompt.")
+    if run.breakouts.filter(ended_at__isnull=True).exists():
+        raise ActionError("Breakout groups are already running: end them first.")
+    people = list(run.participants.filter(status=ParticipantStatus.ADMITTED).order_by("number"))
+    if not 2 <= groups <= max(2, len(people) // 2):
+        raise ActionError(
+            f"Choose between 2 and {max(2, len(people) // 2)} groups for {len(people)} people."
+        )
+    random.Random(seed).shuffle(people)
+    breakout = Breakout.objects.create(run=run, interaction=item)
+    made = [BreakoutGroup.objects.create(breakout=breakout, number=n + 1) for n in range(groups)]
+    for index, person in enumerate(people):
+        made[index % groups].members.add(person)
+    if item.state != State.OPEN:
+        _open(item, _now())
+    _publish_now(run, "breakout.started")
+    activity.changed(run.pk, activity.BREAKOUTS)
+    return breakout
+
+
+@transaction.atomic
+def breakout_move(*, run: Run, actor: Actor, participant: int, group: int) -> None:
+    """Move one person to another group, by hand."""
+    check("breakout.start", actor)
+    breakout = run.breakouts.filter(ended_at__isnull=True).first()
+    if breakout is None:
+        raise ActionError("No breakout groups are running.")
+    target = breakout.groups.filter(number=group).first()
+    person = run.participants.filter(pk=participant, status=ParticipantStatus.ADMITTED).first()
+    if target is None or person is None:
+        raise ActionError("No such group or participant.")
+    for existing in breakout.groups.filter(members=person):
+        existing.members.remove(person)
+    target.members.add(person)
+    activity.changed(run.pk, activity.BREAKOUTS)
+
+
+@transaction.atomic
+def breakout_end(*, run: Run, actor: Actor) -> None:
+    run = lock_run(run)
+    check("breakout.start", actor)
+    breakout = run.breakouts.filter(ended_at__isnull=True).first()
+    if breakout is None:
+        raise ActionError("No breakout groups are running.")
+    breakout.ended_at = _now()
+    breakout.save(update_fields=["ended_at"])
+    for member in Participant.objects.filter(breakout_groups__breakout=breakout):
+        activity.changed_for(run.pk, member.pk)
+    _publish_now(run, "breakout.ended")
+
+
+@transaction.atomic
+def group_summary(*, run: Run, actor: Actor, group: int, text: str) -> BreakoutGroup:
+    """A group's summary, written by one of its members or the team."""
+    check("breakout.summary", actor)
+    target = BreakoutGroup.objects.filter(
+        breakout__run=run, breakout__ended_at__isnull=True, number=group
+    ).first()
+    if target is None:
+        raise ActionError("No such group.")
+    if actor.participant_id and not target.members.filter(pk=actor.participant_id).exists():
+        raise ActionError("You can only write your own group's summary.")
+    if len(text) > RESPONSE_MAX:
+        raise ActionError(f"Keep it under {RESPONSE_MAX} characters.")
+    target.summary = text.strip()
+    target.save(update_fields=["summary"])
+    activity.changed(run.pk, activity.BREAKOUTS)
+    return target
+
+
+@transaction.atomic
+def group_show(*, run: Run, actor: Actor, group: int, shown: bool) -> None:
+    check("breakout.show", actor)
+    updated = (
+        BreakoutGroup.objects.filter(breakout__run=run, number=group)
+        .filter(breakout=run.breakouts.order_by("-started_at").first())
+        .update(summary_shown=shown)
+    )
+    if not updated:
+        raise ActionError("No such group.")
+    activity.changed(run.pk, activity.BREAKOUTS)
+
+
+# --- chat ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def chat_send(*, run: Run, actor: Actor, text: str) -> ChatMessage:
+    """A chat line from a participant (to everyone or the team, as the run says) or the team."""
+    check("chat.send", actor)
+    run = Run.objects.get(pk=run.pk)
+    if not run.chat_enabled:
+        raise ActionError("Chat is off for this workshop.")
+    _require_live(run)
+    text = " ".join(text.split()) if "\n" not in text else text.strip()
+    if not text:
+        raise ActionError("Write a message first.")
+    if len(text) > CHAT_MAX:
+        raise ActionError(f"Keep messages under {CHAT_MAX} characters.")
+    who = f"p{actor.participant_id}" if actor.participant_id else f"u{actor.user_id}"
+    if not allow(f"chat:{run.pk}", who, limit=CHAT_BURST, window=CHAT_WINDOW):
+        raise ActionError(
+            f"You're sending messages quickly: at most {CHAT_BURST} every {CHAT_WINDOW} seconds."
+        )
+    if actor.participant_id:
+        participant = participant_in_room(actor)
+        if participant.muted:
+            raise ActionError("The host has muted you in the chat.")
+        message = ChatMessage.objects.create(
+            run=run, participant=participant, text=text, to_team=not run.chat_to_everyone
+        )
+        activity.changed_for(run.pk, participant.pk)
+    else:
+        message = ChatMessage.objects.create(run=run, author_id=actor.user_id, text=text)
+    activity.changed(run.pk, activity.CHAT)
+    return message
+
+
+@transaction.atomic
+def chat_hide(*, run: Run, actor: Actor, message: int, hidden: bool = True) -> None:
+    check("chat.moderate", actor)
+    if not run.chat_messages.filter(pk=message).update(hidden=hidden):
+        raise ActionError("No such message.")
+    activity.changed(run.pk, activity.CHAT)
+
+
+@transaction.atomic
+def participant_mute(*, run: Run, actor: Actor, participant: int, muted: bool = True) -> None:
+    check("chat.moderate", actor)
+    if not run.participants.filter(pk=participant).update(muted=muted):
+        raise ActionError("No such participant.")
+    activity.changed_for(run.pk, participant)
+    activity.changed(run.pk, activity.CHAT)
+
+
+# --- raised hands ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def hand_raise(*, run: Run, actor: Actor, raised: bool) -> None:
+    check("hand.raise", actor)
+    participant = participant_in_room(actor)
+    participant.hand_raised_at = (participant.hand_raised_at or _now()) if raised else None
+    participant.save(update_fields=["hand_raised_at"])
+    activity.changed_for(run.pk, participant.pk)
+    activity.changed(run.pk, activity.HANDS)
+
+
+@transaction.atomic
+def hand_lower(*, run: Run, actor: Actor, participant: int | None = None) -> int:
+    """The team lowers one person's hand, or everyone's."""
+    check("hand.lower", actor)
+    people = run.participants.filter(hand_raised_at__isnull=False)
+    if participant is not None:
+        people = people.filter(pk=participant)
+    ids = list(people.values_list("pk", flat=True))
+    Participant.objects.filter(pk__in=ids).update(hand_raised_at=None)
+    for person in ids:
+        activity.changed_for(run.pk, person)
+    activity.changed(run.pk, activity.HANDS)
+    return len(ids)
+
+
+# --- questions and upvotes --------------------------------------------------------------------
+
+
+@transaction.atomic
+def question_ask(*, run: Run, actor: Actor, text: str) -> AudienceQuestion:
+    check("question.ask", actor)
+    participant = participant_in_room(actor)
+    _require_live(run)
+    text = text.strip()
+    if not text:
+        raise ActionError("Write your question first.")
+    if len(text) > QUESTION_MAX:
+        raise ActionError(f"Keep questions under {QUESTION_MAX} characters.")
+    if not allow(f"question:{run.pk}", str(participant.pk), limit=3, window=60):
+        raise ActionError("You've asked several questions in a minute: give the team a moment.")
+    question = AudienceQuestion.objects.create(run=run, participant=participant, text=text)
+    activity.changed_for(run.pk, participant.pk)
+    activity.changed(run.pk, activity.QUESTIONS)
+    return question
+
+
+@transaction.atomic
+def question_upvote(*, run: Run, actor: Actor, question: int) -> AudienceQuestion:
+    """Upvote a question (again to take the vote back). Not your own."""
+    check("question.upvote", actor)
+    participant = participant_in_room(actor)
+    target = (
+        AudienceQuestion.objects.select_for_update()
+        .filter(pk=question, run=run, hidden=False)
+        .first()
+    )
+    if target is None:
+        raise ActionError("No such question.")
+    if target.participant_id == participant.pk:
+        raise ActionError("You can't upvote your own question.")
+    if target.voters.filter(pk=participant.pk).exists():
+        target.voters.remove(participant)
+    else:
+        target.voters.add(participant)
+    target.votes = target.voters.count()
+    target.save(update_fields=["votes"])
+    activity.changed_for(run.pk, participant.pk)
+    activity.changed(run.pk, activity.QUESTIONS)
+    return target
+
+
+@transaction.atomic
+def question_mark(
+    *, run: Run, actor: Actor, question: int, answered: bool | None = None,
+    hidden: bool | None = None,
+) -> None:  # fmt: skip
+    check("question.moderate", actor)
+    changes = {}
+    if answered is not None:
+        changes["answered"] = answered
+    if hidden is not None:
+        changes["hidden"] = hidden
+    if not changes or not run.questions.filter(pk=question).update(**changes):
+        raise ActionError("No such question.")
+    activity.changed(run.pk, activity.QUESTIONS)

@@ -1,0 +1,225 @@
+"""Chat, share-outs, polls, the quiz, hands, questions and breakouts in real browsers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.accessibility import serious_violations
+from tests.e2e.conftest import STAFF, log_in, start_app
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    server = start_app(tmp_path_factory.mktemp("interactions"))
+    yield server
+    server.stop()
+
+
+def open_run(browser, server, title):
+    """A facilitator creates a run without a waiting room and opens the console."""
+    page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    log_in(page, server, *STAFF)
+    page.goto(f"{server.url}/runs/new/")
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Use a waiting room").uncheck()
+    page.get_by_label("Offer a quiz scoreboard").check()
+    page.get_by_role("button", name="Create the run").click()
+    code = page.locator("#join-code").inner_text().replace("-", "")
+    page.goto(f"{server.url}/runs/{code}/console/")
+    expect(page.locator("#connection-status")).to_have_text("Connected")
+    return page, code
+
+
+def join(browser, server, code, name="", show=False):
+    page = browser.new_context(viewport={"width": 360, "height": 800}).new_page()
+    page.goto(f"{server.url}/join/{code}/")
+    if name:
+        page.get_by_label("Your name (optional)").fill(name)
+    if show:
+        page.get_by_label(re.compile("Show my name on shared screens")).check()
+    page.get_by_role("button", name="Join the workshop").click()
+    expect(page.locator("#live-slide")).to_be_visible()
+    expect(page.locator("#connection-status")).to_have_text("Connected")
+    return page
+
+
+def goto(console, number):
+    console.locator("#goto-number").select_option(str(number))
+    console.get_by_role("button", name="Go", exact=True).click()
+
+
+def card(page, text):
+    return page.locator("article.interaction", has_text=text)
+
+
+def test_prompt_chat_poll_hands_and_questions(browser, server):
+    console, code = open_run(browser, server, "Interactions one")
+    projector = console.context.new_page()
+    projector.goto(f"{server.url}/runs/{code}/screen/")
+    aroha = join(browser, server, code, "Aroha", show=True)
+    sam = join(browser, server, code)
+    console.get_by_role("button", name="Start the workshop").click()
+
+    # The introductions prompt opens with slide 1.
+    intro = card(aroha, "Introduce yourself")
+    expect(intro).to_be_visible()
+    expect(aroha.locator("#live-announcer")).to_contain_text("Share-out prompt open")
+    intro.get_by_label("Your response").fill("Kia ora, I'm Aroha from Te Whatu")
+    intro.get_by_role("button", name="Send my response").click()
+    expect(intro.locator(".my-answer")).to_contain_text("Your response is saved")
+    intro.get_by_role("button", name="I'll share aloud").click()
+    expect(intro.get_by_role("button", name="I won't share aloud after all")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    card(sam, "Introduce yourself").get_by_role("button", name="Pass").click()
+    staff_intro = console.locator("#activity-staff article", has_text="Introduce yourself")
+    expect(staff_intro).to_contain_text("2 answered")
+    expect(staff_intro).to_contain_text("will share aloud")
+    staff_intro.get_by_role("button", name=re.compile("Show on the screen")).click()
+    expect(projector.locator("#screen-results")).to_contain_text("Kia ora, I'm Aroha")
+    expect(projector.locator("#screen-results")).to_contain_text("Aroha")
+    assert serious_violations(aroha) == []
+
+    # Chat: to everyone, shown inert, and the host can hide a line.
+    sam.get_by_label("Message", exact=True).fill('<b>bold?</b> <button hx-get="/admin/">x</button>')
+    sam.get_by_role("button", name="Send", exact=True).click()
+    expect(sam.get_by_label("Message", exact=True)).to_have_value("")
+    expect(aroha.locator("#chat-log")).to_contain_text("<b>bold?</b>")
+    assert aroha.locator("#chat-log b, #chat-log button").count() == 0
+    expect(aroha.locator("#chat-log")).to_contain_text("Anonymous")
+    console.locator("#chat-log").get_by_role("button", name=re.compile("^Hide")).click()
+    expect(aroha.locator("#chat-log")).not_to_contain_text("bold?")
+    console.get_by_label("Message to everyone").fill("Welcome, everyone")
+    console.get_by_role("button", name="Send", exact=True).click()
+    expect(aroha.locator("#chat-log")).to_contain_text("Welcome, everyone")
+
+    # The "watched the video?" poll on slide 2, results hidden until shown.
+    goto(console, 2)
+    poll = card(aroha, "Have you watched the Introduction to DPUP video?")
+    poll.get_by_role("button", name="Yes", exact=True).click()
+    expect(poll.get_by_role("button", name="Yes", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    card(sam, "Have you watched").get_by_role("button", name="Not yet").click()
+    staff_poll = console.locator("#activity-staff article", has_text="Have you watched")
+    expect(staff_poll).to_contain_text("2 answered")
+    expect(projector.locator("#screen-results .bar-count").first).to_have_text("1 (50%)")
+    expect(poll.locator(".bars")).to_have_count(0)
+    staff_poll.get_by_role("button", name=re.compile("Count one more for Yes")).click()  # aloud
+    expect(staff_poll.locator(".bar-count").first).to_have_text("2")
+    staff_poll.get_by_role("button", name="Show results to participants").click()
+    expect(poll.locator(".bar-count").first).to_have_text("2 (67%)")
+    assert serious_violations(console) == []
+    assert serious_violations(projector) == []
+
+    # Raised hands, in order; the team lowers them.
+    aroha.get_by_role("button", name="Raise your hand").click()
+    sam.get_by_role("button", name="Raise your hand").click()
+    expect(console.locator("#hand-queue li")).to_have_count(2)
+    expect(console.locator("#hand-queue li").first).to_contain_text("Aroha")
+    console.locator("#hand-queue li").first.get_by_role("button", name=re.compile("Lower")).click()
+    expect(aroha.get_by_role("button", name="Raise your hand")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    expect(console.locator("#hand-queue li")).to_have_count(1)
+
+    # Questions and upvotes; the team marks one answered.
+    aroha.get_by_label("Ask the team a question").fill("Does DPUP apply to NGOs?")
+    aroha.locator("#question-form").get_by_role("button", name="Ask").click()
+    expect(aroha.get_by_label("Ask the team a question")).to_have_value("")
+    upvote = sam.get_by_role("button", name=re.compile("Upvote.*Does DPUP apply"))
+    upvote.click()
+    expect(upvote).to_have_attribute("aria-pressed", "true")
+    expect(console.locator("#qa-list")).to_contain_text("1 vote")
+    console.locator("#qa-list").get_by_role("button", name="Mark as answered").click()
+    expect(aroha.locator("#qa-list")).to_contain_text("answered")
+    assert serious_violations(sam) == []
+
+    # An ad-hoc poll from the console.
+    console.get_by_role("radio", name="Poll").check()
+    console.get_by_label("Question", exact=True).fill("Ready for a break?")
+    console.get_by_label("Poll options, one per line").fill("Yes please\nKeep going")
+    console.get_by_role("button", name="Open it now").click()
+    expect(card(sam, "Ready for a break?").get_by_role("button", name="Keep going")).to_be_enabled()
+
+
+def test_quiz_breakouts_and_reconnecting_mid_question(browser, server):
+    console, code = open_run(browser, server, "Interactions two")
+    projector = console.context.new_page()
+    projector.goto(f"{server.url}/runs/{code}/screen/")
+    aroha = join(browser, server, code, "Aroha", show=True)
+    sam = join(browser, server, code, "Sam")
+    console.get_by_role("button", name="Start the workshop").click()
+
+    # Breakout groups on "What people said" (slide 9).
+    goto(console, 9)
+    staff_prompt = console.locator("#activity-staff article", has_text="stand out for you")
+    expect(staff_prompt).to_contain_text("time for breakout groups")
+    staff_prompt.get_by_label("Breakout groups").fill("2")
+    staff_prompt.get_by_role("button", name="Start breakout groups").click()
+    expect(aroha.locator("#group-board")).to_contain_text("Your breakout group")
+    expect(console.locator(".group-grid article")).to_have_count(2)
+    prompt = card(aroha, "stand out for you")
+    prompt.get_by_label("Your response").fill("Transparency stood out")
+    prompt.get_by_role("button", name="Send my response").click()
+    expect(aroha.locator("#group-board .board")).to_contain_text("Transparency stood out")
+    expect(sam.locator("#group-board")).not_to_contain_text("Transparency stood out")
+    aroha.get_by_label(re.compile("Your group's summary")).fill("We want to know why")
+    aroha.get_by_role("button", name="Save the summary").click()
+    expect(console.locator(".group-grid")).to_contain_text("We want to know why")
+    console.get_by_role("button", name=re.compile("Show the summary on the screen")).click()
+    expect(projector.locator("#screen-results")).to_contain_text("We want to know why")
+    console.get_by_role("button", name="End breakout groups").click()
+    expect(aroha.locator("#group-board")).to_be_hidden()
+
+    # Quiz question 1: answers change until the reveal, which every screen shows.
+    goto(console, 17)
+    question = card(aroha, "How does DPUP relate to the Privacy Act 2020?")
+    right = "It does not contradict it, but goes beyond it in places"
+    question.get_by_role("button", name=right).click()
+    sam_q = card(sam, "How does DPUP relate")
+    sam_q.get_by_role("button", name="It replaces parts of the Privacy Act 2020").click()
+    sam_q.get_by_role("button", name=right).click()
+    expect(sam_q.get_by_role("button", name=right)).to_have_attribute("aria-pressed", "true")
+    expect(
+        sam_q.get_by_role("button", name="It replaces parts of the Privacy Act 2020")
+    ).to_have_attribute("aria-pressed", "false")
+    staff_q = console.locator("#activity-staff article", has_text="How does DPUP relate")
+    expect(staff_q).to_contain_text("2 answered")
+    expect(projector.locator("#screen-results")).to_contain_text("2 answered so far")
+    staff_q.get_by_role("button", name="Reveal the answer").click()
+    for page in (aroha, sam, projector):
+        expect(page.locator("#activity, #screen-results").first).to_contain_text(
+            "carefully mapped against the Privacy Act"
+        )
+    expect(question.locator(".bar.correct .bar-count")).to_have_text("2 (100%)")
+    expect(question.get_by_role("button", name=right)).to_be_disabled()
+
+    # Quiz question 2: a participant reloads mid-question and keeps the answer.
+    goto(console, 19)
+    q2 = card(aroha, "When did Cabinet endorse DPUP?")
+    q2.get_by_role("button", name="November 2019").click()
+    expect(q2.get_by_role("button", name="November 2019")).to_have_attribute("aria-pressed", "true")
+    aroha.reload()
+    expect(aroha.locator("#connection-status")).to_have_text("Connected")
+    q2 = card(aroha, "When did Cabinet endorse DPUP?")
+    expect(q2.get_by_role("button", name="November 2019")).to_have_attribute("aria-pressed", "true")
+    expect(q2.locator(".my-answer")).to_have_text("Your answer: November 2019")
+    card(sam, "When did Cabinet endorse").get_by_role("button", name="2017").click()
+    console.locator("#slide-next").click()  # the answer slide reveals it
+    expect(card(sam, "When did Cabinet endorse").locator(".reveal")).to_contain_text(
+        "November 2019"
+    )
+
+    # The opt-in scoreboard.
+    card(aroha, "When did Cabinet endorse").get_by_role(
+        "button", name="Put my name on the scoreboard"
+    ).click()
+    console.get_by_role("button", name="Show the scoreboard").click()
+    expect(projector.locator(".scoreboard")).to_contain_text("Aroha")
+    expect(projector.locator(".scoreboard")).not_to_contain_text("Sam")
+    for page in (aroha, console, projector):
+        assert serious_violations(page) == []

@@ -1,0 +1,337 @@
+"""Prompts, polls, the quiz, breakout groups, chat, hands and questions (services)."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from quiz import services as quiz
+from sessions import activity, fragments, interactions, selectors, services
+from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF
+from sessions.coalesce import Coalescer
+from sessions.models import Interaction, Kind, Participant, Response, Run, State
+from sessions.permissions import ActionError, PermissionDenied
+from sessions.selectors import actor_for_participant
+
+
+@pytest.fixture
+def live(run, actors):
+    services.run_update(run=run, actor=actors["fran"], waiting_room=False, quiz_scoreboard=True)
+    services.run_start(run=run, actor=actors["fran"])
+    return Run.objects.get(pk=run.pk)
+
+
+@pytest.fixture
+def people(live):
+    return [
+        services.participant_join(run=live, display_name=name, show_name=show)
+        for name, show in (("Aroha", True), ("Sam", False), ("", False))
+    ]
+
+
+def me(person):
+    return actor_for_participant(person)
+
+
+def item(run, key) -> Interaction:
+    return run.interactions.get(key=key)
+
+
+def goto(run, actors, number):
+    services.slide_goto(run=run, actor=actors["fran"], number=number)
+    return Run.objects.get(pk=run.pk)
+
+
+def test_the_decks_interactions_are_in_every_run(run):
+    kinds = list(run.interactions.values_list("kind", flat=True))
+    assert kinds.count(Kind.PROMPT) == 5 and kinds.count(Kind.POLL) == 1
+    assert kinds.count(Kind.QUIZ) == 6
+    watched = item(run, "watched-intro-video")
+    assert watched.slide_number == 2 and watched.options == ["Yes", "Not yet"]
+
+
+def test_interactions_follow_the_slides(live, actors):
+    assert item(live, "introductions").state == State.OPEN  # slide 1, opened with the start
+    live = goto(live, actors, 2)
+    assert item(live, "introductions").state == State.CLOSED
+    assert item(live, "watched-intro-video").state == State.OPEN
+    live = goto(live, actors, 17)
+    question = live.interactions.get(slide_number=17)
+    assert question.state == State.OPEN and question.kind == Kind.QUIZ
+    goto(live, actors, 18)  # the answer slide reveals it
+    question.refresh_from_db()
+    assert question.state == State.REVEALED
+
+
+def test_one_answer_per_person_changeable_until_close(live, actors, people):
+    live = goto(live, actors, 2)
+    poll = item(live, "watched-intro-video")
+    aroha = me(people[0])
+    interactions.answer_choose(run=live, actor=aroha, interaction=poll.pk, choice=0)
+    interactions.answer_choose(run=live, actor=aroha, interaction=poll.pk, choice=1)
+    assert Response.objects.get(participant=people[0]).choices == [1]
+    assert Response.objects.filter(interaction=poll).count() == 1
+    interactions.interaction_close(run=live, actor=actors["hana"], interaction=poll.pk)
+    with pytest.raises(ActionError, match="isn't open"):
+        interactions.answer_choose(run=live, actor=aroha, interaction=poll.pk, choice=0)
+    with pytest.raises(ActionError, match="No such option"):
+        interactions.answer_choose(run=live, actor=aroha, interaction=poll.pk, choice=7)
+
+
+def test_choose_all_that_apply_toggles(live, actors, people):
+    poll = interactions.interaction_create(
+        run=live, actor=actors["fran"], kind="poll", text="Which apply?",
+        options=["A", "B", "C"], multiple=True,
+    )  # fmt: skip
+    for choice in (0, 2, 0):
+        interactions.answer_choose(
+            run=live, actor=me(people[0]), interaction=poll.pk, choice=choice
+        )
+    assert Response.objects.get(interaction=poll).choices == [2]
+
+
+def test_team_and_strangers_cannot_answer(live, actors):
+    poll = item(goto(live, actors, 2), "watched-intro-video")
+    with pytest.raises(PermissionDenied):
+        interactions.answer_choose(run=live, actor=actors["fran"], interaction=poll.pk, choice=0)
+
+
+def test_tallies_count_answers_and_hands_counted_by_hand(live, actors, people):
+    live = goto(live, actors, 2)
+    poll = item(live, "watched-intro-video")
+    for person, choice in zip(people, (0, 0, 1), strict=True):
+        interactions.answer_choose(run=live, actor=me(person), interaction=poll.pk, choice=choice)
+    interactions.tally_add(run=live, actor=actors["hana"], interaction=poll.pk, option=1)
+    interactions.tally_add(run=live, actor=actors["hana"], interaction=poll.pk, option=1)
+    poll.refresh_from_db()
+    view = selectors.interaction_view(poll, audience=STAFF)
+    assert [bar.count for bar in view.bars] == [2, 3] and view.total == 5 and view.answered == 3
+    with pytest.raises(PermissionDenied):
+        interactions.tally_add(run=live, actor=me(people[0]), interaction=poll.pk, option=0)
+
+
+def test_poll_results_stay_hidden_from_participants_until_shown(live, actors, people):
+    live = goto(live, actors, 2)
+    poll = item(live, "watched-intro-video")
+    interactions.answer_choose(run=live, actor=me(people[0]), interaction=poll.pk, choice=0)
+    hidden = fragments.render_live(live, PARTICIPANTS)
+    assert "Results:" not in hidden
+    assert "Results: 1 answer" in fragments.render_live(live, SCREEN)  # the projector's chart
+    parts = fragments.activity_parts(live, {activity.RESPONSES})
+    assert PARTICIPANTS not in parts  # answers alone don't touch participants' screens
+    interactions.interaction_results(
+        run=live, actor=actors["fran"], interaction=poll.pk, visible=True
+    )
+    live = Run.objects.get(pk=live.pk)
+    assert "Results: 1 answer" in fragments.render_live(live, PARTICIPANTS)
+    assert PARTICIPANTS in fragments.activity_parts(live, {activity.RESPONSES})
+
+
+def test_quiz_reveal_shows_answer_explanation_and_distribution(live, actors, people):
+    live = goto(live, actors, 19)
+    question = live.interactions.get(slide_number=19)
+    correct = question.correct[0]
+    interactions.answer_choose(
+        run=live, actor=me(people[0]), interaction=question.pk, choice=correct
+    )
+    interactions.answer_choose(run=live, actor=me(people[1]), interaction=question.pk, choice=0)
+    before = fragments.render_live(Run.objects.get(pk=live.pk), PARTICIPANTS)
+    assert "correct" not in before and question.explanation not in before
+    quiz.quiz_reveal(run=live, actor=actors["fran"], interaction=question.pk)
+    live = Run.objects.get(pk=live.pk)
+    for audience in (PARTICIPANTS, SCREEN):
+        html = fragments.render_live(live, audience)
+        assert question.explanation in html and "Results: 2 answers" in html
+        assert "November 2019" in html
+    with pytest.raises(ActionError):
+        interactions.answer_choose(run=live, actor=me(people[2]), interaction=question.pk, choice=0)
+
+
+def test_quiz_timer_refuses_late_answers(live, actors, people, monkeypatch):
+    question = live.interactions.filter(kind=Kind.QUIZ).first()
+    interactions.interaction_open(run=live, actor=actors["fran"], interaction=question.pk, timer=30)
+    later = timezone.now() + timedelta(seconds=31)
+    monkeypatch.setattr(interactions, "_now", lambda: later)
+    with pytest.raises(ActionError, match="Time's up"):
+        interactions.answer_choose(run=live, actor=me(people[0]), interaction=question.pk, choice=0)
+    with pytest.raises(ActionError, match="timer"):
+        interactions.interaction_open(
+            run=live, actor=actors["fran"], interaction=item(live, "introductions").pk, timer=30
+        )
+
+
+def test_scoreboard_lists_only_named_people_who_opt_in(live, actors, people):
+    with pytest.raises(ActionError, match="give your name"):
+        quiz.scoreboard_join(run=live, actor=me(people[1]), joined=True)  # not shown by name
+    quiz.scoreboard_join(run=live, actor=me(people[0]), joined=True)
+    live = goto(live, actors, 17)
+    question = live.interactions.get(slide_number=17)
+    for person in people:
+        interactions.answer_choose(
+            run=live, actor=me(person), interaction=question.pk, choice=question.correct[0]
+        )
+    quiz.quiz_reveal(run=live, actor=actors["fran"], interaction=question.pk)
+    from quiz.selectors import scoreboard
+
+    assert scoreboard(Run.objects.get(pk=live.pk)) == [("Aroha", 1)]
+
+
+def test_prompts_take_words_passes_and_volunteers(live, actors, people):
+    prompt = item(live, "introductions")
+    interactions.answer_write(run=live, actor=me(people[0]), interaction=prompt.pk, text="Kia ora")
+    interactions.answer_write(run=live, actor=me(people[1]), interaction=prompt.pk, passed=True)
+    interactions.answer_volunteer(
+        run=live, actor=me(people[1]), interaction=prompt.pk, volunteer=True
+    )
+    with pytest.raises(ActionError, match="Write something"):
+        interactions.answer_write(run=live, actor=me(people[2]), interaction=prompt.pk, text=" ")
+    view = selectors.interaction_view(prompt, audience=STAFF)
+    assert view.answered == 2 and view.volunteers == 1
+    aroha = Response.objects.get(participant=people[0])
+    interactions.response_mark(run=live, actor=actors["pita"], response=aroha.pk, shown=True)
+    screen = fragments.render_live(Run.objects.get(pk=live.pk), SCREEN)
+    assert "Kia ora" in screen and "Aroha" in screen
+    sam = Response.objects.get(participant=people[1])
+    interactions.answer_write(run=live, actor=me(people[1]), interaction=prompt.pk, text="Hi")
+    interactions.response_mark(run=live, actor=actors["pita"], response=sam.pk, shown=True)
+    screen = fragments.render_live(Run.objects.get(pk=live.pk), SCREEN)
+    assert "Hi" in screen and "Sam" not in screen and "Anonymous" in screen
+    with pytest.raises(PermissionDenied):
+        interactions.response_mark(run=live, actor=me(people[0]), response=sam.pk, shown=False)
+
+
+def test_breakout_groups_split_the_room_and_share_boards(live, actors, people):
+    extra = [services.participant_join(run=live, display_name=f"P{i}") for i in range(3)]
+    everyone = people + extra
+    prompt = item(goto(live, actors, 9), "what-people-said")
+    assert prompt.breakouts
+    breakout = interactions.breakout_start(
+        run=live, actor=actors["hana"], interaction=prompt.pk, groups=2, seed=1
+    )
+    groups = list(breakout.groups.all())
+    assert sorted(g.members.count() for g in groups) == [3, 3]
+    member = groups[0].members.first()
+    outsider = groups[1].members.first()
+    interactions.answer_write(run=live, actor=me(member), interaction=prompt.pk, text="Trust!")
+    board = selectors.group_board_context(groups[0])["board"]
+    assert [r.text for r in board] == ["Trust!"]
+    assert selectors.group_board_context(groups[1])["board"] == []
+    interactions.group_summary(run=live, actor=me(member), group=1, text="We talked trust")
+    with pytest.raises(ActionError, match="your own group"):
+        interactions.group_summary(run=live, actor=me(outsider), group=1, text="x")
+    interactions.group_show(run=live, actor=actors["fran"], group=1, shown=True)
+    assert "We talked trust" in fragments.render_live(Run.objects.get(pk=live.pk), SCREEN)
+    interactions.breakout_move(run=live, actor=actors["fran"], participant=outsider.pk, group=1)
+    assert groups[0].members.count() == 4
+    with pytest.raises(PermissionDenied):
+        interactions.breakout_start(run=live, actor=actors["pita"], interaction=prompt.pk, groups=2)
+    interactions.breakout_end(run=live, actor=actors["fran"])
+    assert all(Participant.objects.filter(pk=p.pk).exists() for p in everyone)
+
+
+def test_the_console_says_when_breakouts_fit(live, actors):
+    prompt = item(goto(live, actors, 9), "what-people-said")
+    html = fragments.render_live(Run.objects.get(pk=live.pk), STAFF)
+    assert "time for breakout groups" in html
+    Run.objects.filter(pk=live.pk).update(running_since=timezone.now() - timedelta(minutes=8))
+    html = fragments.render_live(Run.objects.get(pk=live.pk), STAFF)
+    assert "not enough for breakout groups" in html
+    assert f'id="breakout-form-{prompt.pk}"' in html
+
+
+def test_chat_to_everyone_or_to_the_team(live, actors, people):
+    interactions.chat_send(run=live, actor=me(people[0]), text="<script>alert(1)</script> hx-get")
+    html = fragments._chat(PARTICIPANTS)(live)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+    assert "Aroha" in html
+    services.run_update(run=live, actor=actors["fran"], chat_to_everyone=False)
+    live = Run.objects.get(pk=live.pk)
+    interactions.chat_send(run=live, actor=me(people[1]), text="Just for the team")
+    assert "Just for the team" not in fragments._chat(PARTICIPANTS)(live)
+    assert "Just for the team" in fragments._chat(STAFF)(live)
+    assert "Just for the team" in fragments.render_personal(
+        Participant.objects.get(pk=people[1].pk)
+    )
+
+
+def test_chat_moderation_limits_and_switch(live, actors, people):
+    message = interactions.chat_send(run=live, actor=me(people[0]), text="Off topic")
+    interactions.chat_hide(run=live, actor=actors["hana"], message=message.pk)
+    assert "Off topic" not in fragments._chat(PARTICIPANTS)(live)
+    assert "Off topic" in fragments._chat(STAFF)(live)
+    interactions.participant_mute(run=live, actor=actors["hana"], participant=people[0].pk)
+    with pytest.raises(ActionError, match="muted"):
+        interactions.chat_send(run=live, actor=me(people[0]), text="Let me in")
+    with pytest.raises(PermissionDenied):
+        interactions.chat_hide(run=live, actor=me(people[1]), message=message.pk)
+    for i in range(interactions.CHAT_BURST):
+        interactions.chat_send(run=live, actor=me(people[1]), text=f"line {i}")
+    with pytest.raises(ActionError, match="at most 5 every 10 seconds"):
+        interactions.chat_send(run=live, actor=me(people[1]), text="one too many")
+    with pytest.raises(ActionError, match="Keep messages under"):
+        interactions.chat_send(run=live, actor=me(people[2]), text="x" * 501)
+    services.run_update(run=live, actor=actors["fran"], chat_enabled=False)
+    with pytest.raises(ActionError, match="Chat is off"):
+        interactions.chat_send(run=live, actor=me(people[2]), text="hello")
+
+
+def test_hands_queue_in_order(live, actors, people):
+    for person in (people[2], people[0]):
+        interactions.hand_raise(run=live, actor=me(person), raised=True)
+    queue = selectors.hands_context(live)["hands"]
+    assert [p.pk for p in queue] == [people[2].pk, people[0].pk]
+    with pytest.raises(PermissionDenied):
+        interactions.hand_lower(run=live, actor=me(people[0]), participant=people[2].pk)
+    interactions.hand_lower(run=live, actor=actors["pita"], participant=people[2].pk)
+    assert [p.pk for p in selectors.hands_context(live)["hands"]] == [people[0].pk]
+    interactions.hand_raise(run=live, actor=me(people[0]), raised=False)
+    assert selectors.hands_context(live)["hands"] == []
+
+
+def test_questions_upvotes_and_answers(live, actors, people):
+    question = interactions.question_ask(run=live, actor=me(people[0]), text="Is DPUP law?")
+    other = interactions.question_ask(run=live, actor=me(people[1]), text="Who wrote it?")
+    with pytest.raises(ActionError, match="your own"):
+        interactions.question_upvote(run=live, actor=me(people[0]), question=question.pk)
+    for person in people[1:]:
+        interactions.question_upvote(run=live, actor=me(person), question=question.pk)
+    interactions.question_upvote(run=live, actor=me(people[2]), question=question.pk)  # back
+    ordered = selectors.questions_context(live, PARTICIPANTS)["questions"]
+    assert [(q.pk, q.votes) for q in ordered] == [(question.pk, 1), (other.pk, 0)]
+    with pytest.raises(PermissionDenied):
+        interactions.question_mark(
+            run=live, actor=me(people[0]), question=question.pk, answered=True
+        )
+    interactions.question_mark(run=live, actor=actors["fran"], question=question.pk, answered=True)
+    assert [q.pk for q in selectors.questions_context(live, STAFF)["open_questions"]] == [other.pk]
+
+
+def test_the_last_segment_puts_open_questions_in_front(live, actors, people):
+    interactions.question_ask(run=live, actor=me(people[0]), text="Where do I find more?")
+    live = goto(live, actors, 29)
+    html = fragments.render_snapshot(live, STAFF)
+    assert "qa-list spotlight" in html and "time to answer them" in html
+
+
+def test_a_thousand_changes_are_a_few_pushes():
+    flushed = []
+    coalescer = Coalescer("test", flushed.append, delay=lambda: 0.05)
+    started = time.monotonic()
+    while time.monotonic() - started < 0.3:
+        coalescer.touch(7)
+    time.sleep(0.15)
+    assert 3 <= len(flushed) <= 10 and set(flushed) == {7}
+
+
+def test_personal_state_is_theirs_alone(live, actors, people):
+    live = goto(live, actors, 2)
+    poll = item(live, "watched-intro-video")
+    interactions.answer_choose(run=live, actor=me(people[0]), interaction=poll.pk, choice=1)
+    interactions.hand_raise(run=live, actor=me(people[0]), raised=True)
+    mine = fragments.render_personal(Participant.objects.get(pk=people[0].pk))
+    theirs = fragments.render_personal(Participant.objects.get(pk=people[1].pk))
+    assert f"&quot;{poll.pk}&quot;:{{&quot;choices&quot;:[1]" in mine
+    assert "&quot;hand&quot;:true" in mine and "&quot;hand&quot;:false" in theirs
