@@ -14,9 +14,10 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from sessions import broadcast, fragments, interactions
+from sessions import activity, broadcast, fragments, interactions
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
 from sessions.models import (
+    AudienceQuestion,
     Participant,
     ParticipantStatus,
     Presence,
@@ -248,11 +249,25 @@ def participant_update(
 
 @transaction.atomic
 def participant_leave(*, participant: Participant) -> None:
-    """The participant leaves and their personal data goes: name and choices are erased."""
+    """The participant leaves and their personal data goes: name, choices, answers, responses,
+    chat lines, questions and votes. Only a numbered, empty row stays, so others' numbers hold."""
+    participant.responses.all().delete()
+    participant.chat_messages.all().delete()
+    participant.questions.all().delete()
+    for question in participant.upvoted.all():
+        question.voters.remove(participant)
+        AudienceQuestion.objects.filter(pk=question.pk).update(votes=question.voters.count())
+    participant.breakout_groups.clear()
     participant.display_name = ""
     participant.show_name = False
+    participant.on_scoreboard = False
+    participant.hand_raised_at = None
     participant.status = ParticipantStatus.LEFT
-    participant.save(update_fields=["display_name", "show_name", "status"])
+    participant.save(
+        update_fields=["display_name", "show_name", "on_scoreboard", "hand_raised_at", "status"]
+    )
+    for area in (activity.RESPONSES, activity.CHAT, activity.HANDS, activity.QUESTIONS):
+        activity.changed(participant.run_id, area)
     broadcast.send_personal(
         participant.run_id, participant.pk, {"type": "participant.gone", "reason": "left"}
     )
@@ -492,3 +507,28 @@ def presence_seen(*, channel_name: str) -> None:
 def presence_leave(*, run: Run, channel_name: str) -> None:
     Presence.objects.filter(channel_name=channel_name).delete()
     roster_changed(run.pk)
+
+
+# --- keeping data only as long as promised ---------------------------------------------------
+
+
+@transaction.atomic
+def runs_purge_expired(*, now: datetime | None = None) -> list[Run]:
+    """Delete participants' data from runs whose retention period has passed.
+
+    Participants (and with them their answers, responses, chat lines, questions and votes),
+    the team's chat lines and breakout summaries go. The run, its agenda timings and the
+    interactions' anonymous hand counts stay for the facilitator's records.
+    """
+    now = now or _now()
+    purged = []
+    for run in Run.objects.filter(
+        status=Status.ENDED, ended_at__isnull=False, purged_at__isnull=True
+    ):
+        if run.purge_after <= now:
+            run.participants.all().delete()
+            run.chat_messages.all().delete()
+            run.breakouts.all().delete()
+            Run.objects.filter(pk=run.pk).update(purged_at=now)
+            purged.append(run)
+    return purged

@@ -382,5 +382,15 @@ def my_data(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, "Saved.")
             return redirect("runs:my-data", code=run.code)
     return render(
-        request, "runs/my_data.html", {"run": run, "participant": participant, "form": form}
+        request,
+        "runs/my_data.html",
+        {
+            "run": run,
+            "participant": participant,
+            "form": form,
+            "responses": participant.responses.select_related("interaction").order_by("id"),
+            "messages_sent": participant.chat_messages.order_by("id"),
+            "questions": participant.questions.order_by("id"),
+            "votes": participant.upvoted.count(),
+        },
     )

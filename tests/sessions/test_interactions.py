@@ -335,3 +335,36 @@ def test_personal_state_is_theirs_alone(live, actors, people):
     theirs = fragments.render_personal(Participant.objects.get(pk=people[1].pk))
     assert f"&quot;{poll.pk}&quot;:{{&quot;choices&quot;:[1]" in mine
     assert "&quot;hand&quot;:true" in mine and "&quot;hand&quot;:false" in theirs
+
+
+def test_your_data_lists_everything_and_leaving_erases_it(client, live, actors):
+    client.post(f"/join/{live.code}/", {"display_name": "Aroha"})
+    person = Participant.objects.get(display_name="Aroha")
+    live = goto(live, actors, 2)
+    poll = item(live, "watched-intro-video")
+    interactions.answer_choose(run=live, actor=me(person), interaction=poll.pk, choice=1)
+    interactions.chat_send(run=live, actor=me(person), text="Kia ora koutou")
+    interactions.question_ask(run=live, actor=me(person), text="Where is the toolkit?")
+    page = client.get(f"/runs/{live.code}/me/").content.decode()
+    for fact in ("Not yet", "Kia ora koutou", "Where is the toolkit?", "Have you watched"):
+        assert fact in page
+    client.post(f"/runs/{live.code}/me/", {"leave": "1"})
+    person.refresh_from_db()
+    assert person.display_name == "" and person.status == "left"
+    assert not person.responses.exists() and not person.chat_messages.exists()
+    assert not person.questions.exists()
+
+
+def test_data_is_purged_after_the_retention_period(live, actors, people):
+    from django.core.management import call_command
+
+    interactions.chat_send(run=live, actor=me(people[0]), text="hello")
+    services.run_end(run=live, actor=actors["fran"])
+    call_command("purge_run_data")
+    assert Participant.objects.filter(run=live).count() == 3  # not yet: 30 days to go
+    Run.objects.filter(pk=live.pk).update(ended_at=timezone.now() - timedelta(days=31))
+    call_command("purge_run_data")
+    live.refresh_from_db()
+    assert live.purged_at is not None
+    assert not Participant.objects.filter(run=live).exists()
+    assert not live.chat_messages.exists()
