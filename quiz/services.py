@@ -44,6 +44,8 @@ def scoreboard_join(*, run: Run, actor: Actor, joined: bool) -> None:
     """A participant chooses to appear, by name, on the scoreboard (or not any more)."""
     check("scoreboard.join", actor)
     participant = participant_in_room(actor)
+    if participant.run.status == "ended":
+        raise ActionError("This workshop has ended.")
     if not participant.run.quiz_scoreboard:
         raise ActionError("This workshop has no scoreboard.")
     if joined and not (participant.display_name and participant.show_name):

@@ -2,20 +2,40 @@
 
 A join storm of 1,000 people must not mean 1,000 renders of the team's participant list, and
 1,000 quiz answers must not mean 1,000 tally pushes. `Coalescer.touch(key)` asks for
-`flush(key)` to run once `delay` seconds later; touches in the meantime are absorbed. Flushes
-run on one background thread per coalescer, which closes its database connection when idle.
+`flush(key)` to run `delay` seconds later; touches in the meantime are absorbed.
+
+Flushes are scheduled on the server's event loop (the one the websockets live on), and the
+flush itself (database reads and rendering) runs in a worker thread, so a push sent from it
+reaches the channel layer from the loop that owns it. Where no loop is serving sockets
+(tests, management commands) or the delay is 0, the flush runs at once in the caller's thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
-import time
 from collections.abc import Callable, Hashable
 
+from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
 logger = logging.getLogger(__name__)
+
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def serve_from(loop: asyncio.AbstractEventLoop) -> None:
+    """Remember the event loop that serves the sockets (called as sockets connect)."""
+    global _loop
+    _loop = loop
+
+
+def serving_loop() -> asyncio.AbstractEventLoop | None:
+    loop = _loop
+    if loop is None or loop.is_closed() or not loop.is_running():
+        return None
+    return loop
 
 
 class Coalescer:
@@ -23,28 +43,37 @@ class Coalescer:
         self.name = name
         self.flush = flush
         self._delay = delay
-        self._due: dict[Hashable, float] = {}
-        self._cond = threading.Condition()
-        self._thread: threading.Thread | None = None
+        self._pending: set[Hashable] = set()
+        self._lock = threading.Lock()
 
     @property
     def delay(self) -> float:
         return self._delay()
 
     def touch(self, key: Hashable) -> None:
-        if self.delay <= 0:
-            # Synchronous mode (tests, or a setting of 0): flush right away.
+        loop = serving_loop()
+        if self.delay <= 0 or loop is None:
             self._run(key)
             return
-        with self._cond:
-            if key not in self._due:
-                self._due[key] = time.monotonic() + self.delay
-                self._cond.notify()
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._loop, name=f"coalesce-{self.name}", daemon=True
-                )
-                self._thread.start()
+        with self._lock:
+            if key in self._pending:
+                return
+            self._pending.add(key)
+        loop.call_soon_threadsafe(self._schedule, loop, key)
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop, key: Hashable) -> None:
+        loop.call_later(self.delay, lambda: loop.create_task(self._flush_async(key)))
+
+    async def _flush_async(self, key: Hashable) -> None:
+        with self._lock:
+            self._pending.discard(key)
+        await sync_to_async(self._run_in_thread, thread_sensitive=False)(key)
+
+    def _run_in_thread(self, key: Hashable) -> None:
+        try:
+            self._run(key)
+        finally:
+            close_old_connections()
 
     def _run(self, key: Hashable) -> None:
         try:
@@ -52,20 +81,6 @@ class Coalescer:
         except Exception:
             logger.exception("%s: flushing %r failed", self.name, key)
 
-    def _loop(self) -> None:
-        while True:
-            with self._cond:
-                while not self._due:
-                    close_old_connections()
-                    self._cond.wait()
-                key, due = min(self._due.items(), key=lambda item: item[1])
-                wait = due - time.monotonic()
-                if wait > 0:
-                    self._cond.wait(wait)
-                    continue
-                del self._due[key]
-            self._run(key)
-
     def pending(self) -> int:
-        with self._cond:
-            return len(self._due)
+        with self._lock:
+            return len(self._pending)

@@ -9,6 +9,7 @@ Pushes from the channel layer are forwarded as they are: no database work per re
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -20,7 +21,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils.html import escape
 
-from sessions import actions, broadcast, fragments, services
+from sessions import actions, broadcast, coalesce, fragments, services
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
 from sessions.models import Participant, ParticipantStatus, Run
 from sessions.permissions import ActionError, Actor, PermissionDenied
@@ -99,6 +100,7 @@ class RunConsumer(AsyncWebsocketConsumer):
     caller: Caller | None = None
 
     async def connect(self) -> None:
+        coalesce.serve_from(asyncio.get_running_loop())
         resolved = await database_sync_to_async(_resolve)(self.scope)
         if isinstance(resolved, int):
             # Accept then close, so the browser sees our code and stops retrying.

@@ -56,14 +56,13 @@ def activity_parts(run: Run, areas: set[str]) -> dict[str, Callable[[Run], str]]
         parts[SCREEN].append(_activity(SCREEN))
         current = selectors.current_interactions(run)
         if run.scoreboard_shown or any(
-            selectors.interaction_view(item, audience=PARTICIPANTS).public_results
-            for item in current
+            view.public_results or view.responses
+            for view in (selectors.interaction_view(i, audience=PARTICIPANTS) for i in current)
         ):
             parts[PARTICIPANTS].append(_activity(PARTICIPANTS))
     if activity.CHAT in areas:
         parts[STAFF].append(_chat(STAFF))
-        if run.chat_to_everyone:
-            parts[PARTICIPANTS].append(_chat(PARTICIPANTS))
+        parts[PARTICIPANTS].append(_chat(PARTICIPANTS))
     if activity.HANDS in areas:
         parts[STAFF].append(_hands)
     if activity.QUESTIONS in areas:
@@ -74,7 +73,7 @@ def activity_parts(run: Run, areas: set[str]) -> dict[str, Callable[[Run], str]]
 
 def push_group_boards(run: Run, areas: set[str]) -> None:
     """Each breakout group's board, to its members (one render per group)."""
-    if activity.BREAKOUTS not in areas and activity.RESPONSES not in areas:
+    if activity.BREAKOUTS not in areas:
         return
     breakout = run.breakouts.filter(ended_at__isnull=True).first()
     if breakout is None:

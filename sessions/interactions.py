@@ -243,6 +243,7 @@ def tally_add(*, run: Run, actor: Actor, interaction: int, option: int, amount: 
     """Count answers given aloud or in the chat, by hand."""
     run = lock_run(run)
     check("interaction.tally", actor, run.current_segment)
+    _require_live(run)
     item = get_interaction(run, interaction)
     if not item.is_choice or not 0 <= option < len(item.options):
         raise ActionError("No such option.")
@@ -257,6 +258,7 @@ def tally_add(*, run: Run, actor: Actor, interaction: int, option: int, amount: 
 
 
 def _accepting(item: Interaction) -> None:
+    # Ending a run closes everything open, so an ended run accepts nothing here either.
     if item.state != State.OPEN:
         raise ActionError("That question isn't open for answers.")
     if not item.accepting(_now()):
@@ -346,6 +348,8 @@ def response_mark(
 ) -> Response:  # fmt: skip
     """The team shortlists a response, or shows it on the projector."""
     check("response.mark", actor)
+    if shortlisted is None and shown is None:
+        raise ActionError("Say what to change: shortlisted or shown.")
     try:
         item = Response.objects.select_related("interaction").get(
             pk=int(response), interaction__run=run
@@ -385,16 +389,23 @@ def breakout_start(
         raise ActionError("Breakout groups discuss a share-out prompt.")
     if run.breakouts.filter(ended_at__isnull=True).exists():
         raise ActionError("Breakout groups are already running: end them first.")
-    people = list(run.participants.filter(status=ParticipantStatus.ADMITTED).order_by("number"))
-    if not 2 <= groups <= max(2, len(people) // 2):
+    if breakout_time_left(run) < BREAKOUT_MIN_SECONDS:
         raise ActionError(
-            f"Choose between 2 and {max(2, len(people) // 2)} groups for {len(people)} people."
+            "There isn't enough time left in this segment for breakout groups (they need 5 "
+            "minutes): move on, or go back to a segment with time to spare."
+        )
+    people = list(run.participants.filter(status=ParticipantStatus.ADMITTED).order_by("number"))
+    if len(people) < 2 or not 2 <= groups <= len(people):
+        raise ActionError(
+            f"Choose between 2 and {max(2, len(people))} groups for {len(people)} people "
+            "(breakout groups need at least 2 people in the room)."
         )
     random.Random(seed).shuffle(people)
     breakout = Breakout.objects.create(run=run, interaction=item)
     made = [BreakoutGroup.objects.create(breakout=breakout, number=n + 1) for n in range(groups)]
     for index, person in enumerate(people):
         made[index % groups].members.add(person)
+        activity.changed_for(run.pk, person.pk)
     if item.state != State.OPEN:
         _open(item, _now())
     _publish_now(run, "breakout.started")
@@ -416,6 +427,7 @@ def breakout_move(*, run: Run, actor: Actor, participant: int, group: int) -> No
     for existing in breakout.groups.filter(members=person):
         existing.members.remove(person)
     target.members.add(person)
+    activity.changed_for(run.pk, person.pk)
     activity.changed(run.pk, activity.BREAKOUTS)
 
 
@@ -481,15 +493,15 @@ def chat_send(*, run: Run, actor: Actor, text: str) -> ChatMessage:
         raise ActionError("Write a message first.")
     if len(text) > CHAT_MAX:
         raise ActionError(f"Keep messages under {CHAT_MAX} characters.")
+    participant = participant_in_room(actor) if actor.participant_id else None
+    if participant is not None and participant.muted:
+        raise ActionError("The host has muted you in the chat.")
     who = f"p{actor.participant_id}" if actor.participant_id else f"u{actor.user_id}"
     if not allow(f"chat:{run.pk}", who, limit=CHAT_BURST, window=CHAT_WINDOW):
         raise ActionError(
             f"You're sending messages quickly: at most {CHAT_BURST} every {CHAT_WINDOW} seconds."
         )
-    if actor.participant_id:
-        participant = participant_in_room(actor)
-        if participant.muted:
-            raise ActionError("The host has muted you in the chat.")
+    if participant is not None:
         message = ChatMessage.objects.create(
             run=run, participant=participant, text=text, to_team=not run.chat_to_everyone
         )
@@ -503,8 +515,13 @@ def chat_send(*, run: Run, actor: Actor, text: str) -> ChatMessage:
 @transaction.atomic
 def chat_hide(*, run: Run, actor: Actor, message: int, hidden: bool = True) -> None:
     check("chat.moderate", actor)
-    if not run.chat_messages.filter(pk=message).update(hidden=hidden):
+    line = run.chat_messages.filter(pk=message).first()
+    if line is None:
         raise ActionError("No such message.")
+    line.hidden = hidden
+    line.save(update_fields=["hidden"])
+    if line.participant_id:
+        activity.changed_for(run.pk, line.participant_id)
     activity.changed(run.pk, activity.CHAT)
 
 
@@ -524,6 +541,7 @@ def participant_mute(*, run: Run, actor: Actor, participant: int, muted: bool = 
 def hand_raise(*, run: Run, actor: Actor, raised: bool) -> None:
     check("hand.raise", actor)
     participant = participant_in_room(actor)
+    _require_live(participant.run)
     participant.hand_raised_at = (participant.hand_raised_at or _now()) if raised else None
     participant.save(update_fields=["hand_raised_at"])
     activity.changed_for(run.pk, participant.pk)
@@ -571,6 +589,7 @@ def question_upvote(*, run: Run, actor: Actor, question: int) -> AudienceQuestio
     """Upvote a question (again to take the vote back). Not your own."""
     check("question.upvote", actor)
     participant = participant_in_room(actor)
+    _require_live(participant.run)
     target = (
         AudienceQuestion.objects.select_for_update()
         .filter(pk=question, run=run, hidden=False)
@@ -602,6 +621,8 @@ def question_mark(
         changes["answered"] = answered
     if hidden is not None:
         changes["hidden"] = hidden
-    if not changes or not run.questions.filter(pk=question).update(**changes):
+    if not changes:
+        raise ActionError("Say what to change: answered or hidden.")
+    if not run.questions.filter(pk=question).update(**changes):
         raise ActionError("No such question.")
     activity.changed(run.pk, activity.QUESTIONS)

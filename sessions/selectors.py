@@ -371,6 +371,7 @@ CHAT_SHOWN = 50
 def chat_context(run: Run, audience: str) -> dict:
     messages = run.chat_messages.select_related("participant", "author").order_by("-id")
     if audience != "staff":
+        # Everyone sees the team's lines; participants' lines only if they go to everyone.
         messages = messages.filter(hidden=False, to_team=False)
     latest = list(messages[: CHAT_SHOWN * (2 if audience == "staff" else 1)])
     latest.reverse()

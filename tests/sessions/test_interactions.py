@@ -117,16 +117,17 @@ def test_poll_results_stay_hidden_from_participants_until_shown(live, actors, pe
     live = goto(live, actors, 2)
     poll = item(live, "watched-intro-video")
     interactions.answer_choose(run=live, actor=me(people[0]), interaction=poll.pk, choice=0)
-    hidden = fragments.render_live(live, PARTICIPANTS)
-    assert "Results:" not in hidden
-    assert "Results: 1 answer" in fragments.render_live(live, SCREEN)  # the projector's chart
+    for audience in (PARTICIPANTS, SCREEN):  # the room sees no results until they're shown
+        assert "Results:" not in fragments.render_live(live, audience)
+    assert "Answers so far: 1" in fragments.render_live(live, STAFF)
     parts = fragments.activity_parts(live, {activity.RESPONSES})
     assert PARTICIPANTS not in parts  # answers alone don't touch participants' screens
     interactions.interaction_results(
         run=live, actor=actors["fran"], interaction=poll.pk, visible=True
     )
     live = Run.objects.get(pk=live.pk)
-    assert "Results: 1 answer" in fragments.render_live(live, PARTICIPANTS)
+    for audience in (PARTICIPANTS, SCREEN):
+        assert "Results: 1 answer" in fragments.render_live(live, audience)
     assert PARTICIPANTS in fragments.activity_parts(live, {activity.RESPONSES})
 
 
@@ -250,7 +251,9 @@ def test_chat_to_everyone_or_to_the_team(live, actors, people):
     services.run_update(run=live, actor=actors["fran"], chat_to_everyone=False)
     live = Run.objects.get(pk=live.pk)
     interactions.chat_send(run=live, actor=me(people[1]), text="Just for the team")
+    interactions.chat_send(run=live, actor=actors["hana"], text="Back in 5 minutes")
     assert "Just for the team" not in fragments._chat(PARTICIPANTS)(live)
+    assert "Back in 5 minutes" in fragments._chat(PARTICIPANTS)(live)
     assert "Just for the team" in fragments._chat(STAFF)(live)
     assert "Just for the team" in fragments.render_personal(
         Participant.objects.get(pk=people[1].pk)
@@ -317,12 +320,28 @@ def test_the_last_segment_puts_open_questions_in_front(live, actors, people):
 
 
 def test_a_thousand_changes_are_a_few_pushes():
+    import asyncio
+    import threading
+
+    from sessions import coalesce
+
+    loop = asyncio.new_event_loop()
+    server = threading.Thread(target=loop.run_forever, daemon=True)
+    server.start()
+    coalesce.serve_from(loop)
     flushed = []
     coalescer = Coalescer("test", flushed.append, delay=lambda: 0.05)
-    started = time.monotonic()
-    while time.monotonic() - started < 0.3:
-        coalescer.touch(7)
-    time.sleep(0.15)
+    try:
+        touches, started = 0, time.monotonic()
+        while time.monotonic() - started < 0.3:
+            coalescer.touch(7)
+            touches += 1
+        time.sleep(0.2)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        server.join()
+        loop.close()
+    assert touches > 1000
     assert 3 <= len(flushed) <= 10 and set(flushed) == {7}
 
 
@@ -368,3 +387,23 @@ def test_data_is_purged_after_the_retention_period(live, actors, people):
     assert live.purged_at is not None
     assert not Participant.objects.filter(run=live).exists()
     assert not live.chat_messages.exists()
+
+
+def test_ending_the_run_closes_everything(live, actors, people):
+    prompt = item(live, "introductions")
+    services.run_end(run=live, actor=actors["fran"])
+    prompt.refresh_from_db()
+    assert prompt.state == State.CLOSED
+    with pytest.raises(ActionError):
+        interactions.answer_write(run=live, actor=me(people[0]), interaction=prompt.pk, text="x")
+    with pytest.raises(ActionError, match="ended"):
+        interactions.hand_raise(run=live, actor=me(people[0]), raised=True)
+
+
+def test_breakouts_need_time_on_the_agenda(live, actors, people):
+    prompt = item(goto(live, actors, 9), "what-people-said")
+    Run.objects.filter(pk=live.pk).update(running_since=timezone.now() - timedelta(minutes=8))
+    with pytest.raises(ActionError, match="isn't enough time"):
+        interactions.breakout_start(
+            run=Run.objects.get(pk=live.pk), actor=actors["fran"], interaction=prompt.pk, groups=2
+        )
