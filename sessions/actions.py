@@ -183,7 +183,13 @@ REGISTRY: dict[str, ActionSpec] = {
             response=positive_int,
             optional={"shortlisted": boolean, "shown": boolean},
         ),
-        _spec("answer.choose", interactions.answer_choose, interaction=positive_int, choice=index),
+        _spec(
+            "answer.choose",
+            interactions.answer_choose,
+            interaction=positive_int,
+            choice=index,
+            optional={"selected": boolean},
+        ),
         _spec(
             "answer.write",
             interactions.answer_write,

@@ -24,7 +24,8 @@ from django.utils.html import escape
 from sessions import actions, broadcast, coalesce, fragments, services
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
 from sessions.models import Participant, ParticipantStatus, Run
-from sessions.permissions import ActionError, Actor, PermissionDenied
+from sessions.batching import batcher
+from sessions.permissions import ActionError, Actor, PermissionDenied, check
 from sessions.selectors import actor_for_participant, actor_for_user
 from sessions.sessionkeys import participant_session_key
 
@@ -206,6 +207,9 @@ class RunConsumer(AsyncWebsocketConsumer):
                 )
             )
             return
+        if action == "answer.choose" and not self.caller.read_only:
+            await self._answer(payload)
+            return
         if action not in actions.REGISTRY:
             await self.send(
                 text_data=error_message("unknown_action", f"Unknown action '{action[:60]}'.", None)
@@ -221,6 +225,33 @@ class RunConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=error_message("forbidden", str(exc), action))
         except ActionError as exc:
             await self.send(text_data=error_message("not_now", str(exc), action))
+
+    async def _answer(self, payload: dict) -> None:
+        """Answers go through the batcher: written with others, acknowledged after commit."""
+        spec = actions.REGISTRY["answer.choose"]
+        try:
+            fields = spec.clean(payload)
+            check(spec.permission, self.caller.actor)
+            stored = await batcher.submit(
+                run_id=self.caller.run.pk,
+                participant_id=self.caller.actor.participant_id,
+                interaction_id=fields["interaction"],
+                choice=fields["choice"],
+                selected=fields.get("selected", True),
+            )
+        except actions.PayloadError as exc:
+            await self.send(text_data=error_message("bad_payload", str(exc), spec.name))
+        except PermissionDenied as exc:
+            await self.send(text_data=error_message("forbidden", str(exc), spec.name))
+        except ActionError as exc:
+            await self.send(text_data=error_message("not_now", str(exc), spec.name))
+        else:
+            ack = {
+                "interaction": fields["interaction"],
+                "choice": fields["choice"],
+                "choices": stored,
+            }
+            await self.send(text_data=broadcast.envelope("answer.saved", "", extra=ack))
 
     # --- events from the channel layer -----------------------------------------------------
 

@@ -257,11 +257,11 @@ def tally_add(*, run: Run, actor: Actor, interaction: int, option: int, amount: 
 # --- participants answering -------------------------------------------------------------------
 
 
-def _accepting(item: Interaction) -> None:
+def _accepting(item: Interaction, now=None) -> None:
     # Ending a run closes everything open, so an ended run accepts nothing here either.
     if item.state != State.OPEN:
         raise ActionError("That question isn't open for answers.")
-    if not item.accepting(_now()):
+    if not item.accepting(now or _now()):
         raise ActionError("Time's up for that question.")
 
 
@@ -269,31 +269,98 @@ def _current_group(participant: Participant) -> BreakoutGroup | None:
     return participant.breakout_groups.filter(breakout__ended_at__isnull=True).first()
 
 
+def _chosen(item: Interaction, current: list[int], choice: int, selected: bool) -> list[int]:
+    """The choices after choosing (or, for choose-all-that-apply, unchoosing) one option.
+
+    Setting rather than toggling makes an answer safe to send twice (after a reconnect).
+    """
+    if not item.multiple:
+        return [choice]
+    chosen = set(current)
+    if selected:
+        chosen.add(choice)
+    else:
+        chosen.discard(choice)
+    return sorted(chosen)
+
+
 @transaction.atomic
-def answer_choose(*, run: Run, actor: Actor, interaction: int, choice: int) -> Response:
-    """Choose an option of a poll or quiz question (toggle it, for choose-all-that-apply).
+def answer_choose(
+    *, run: Run, actor: Actor, interaction: int, choice: int, selected: bool = True
+) -> Response:
+    """Choose an option of a poll or quiz question (or unchoose it, for choose-all-that-apply).
 
     One response per person per question; it can change until the question closes.
+    (Sockets go through answers_record, which does the same for many answers at once.)
     """
     check("answer.choose", actor)
     participant = participant_in_room(actor)
-    item = get_interaction(run, interaction)
-    if not item.is_choice:
-        raise ActionError("That one takes words, not a choice.")
-    if not 0 <= choice < len(item.options):
-        raise ActionError("No such option.")
-    _accepting(item)
-    response, _ = Response.objects.get_or_create(interaction=item, participant=participant)
-    if item.multiple:
-        chosen = set(response.choices)
-        chosen ^= {choice}
-        response.choices = sorted(chosen)
-    else:
-        response.choices = [choice]
-    response.save(update_fields=["choices", "updated_at"])
-    activity.changed(run.pk, activity.RESPONSES)
-    activity.changed_for(run.pk, participant.pk)
-    return response
+    (result,) = answers_record([(run.pk, participant.pk, interaction, choice, selected)])
+    if isinstance(result, Exception):
+        raise result
+    return Response.objects.get(interaction_id=interaction, participant=participant)
+
+
+@transaction.atomic
+def answers_record(answers: list[tuple[int, int, int, int, bool]]) -> list[list[int] | Exception]:
+    """Record many answers (run, participant, interaction, choice, selected) in one transaction.
+
+    Returns, for each, the choices now stored or the ActionError saying why not. Callers
+    have checked that each actor is a participant; this checks the rest, row by row.
+    """
+    interaction_ids = {a[2] for a in answers}
+    participant_ids = {a[1] for a in answers}
+    items = {i.pk: i for i in Interaction.objects.filter(pk__in=interaction_ids)}
+    people = {
+        p.pk: p
+        for p in Participant.objects.filter(
+            pk__in=participant_ids, status=ParticipantStatus.ADMITTED
+        ).only("pk", "run_id")
+    }
+    existing = {
+        (r.interaction_id, r.participant_id): r
+        for r in Response.objects.filter(
+            interaction_id__in=interaction_ids, participant_id__in=participant_ids
+        )
+    }
+    now = _now()
+    new: dict[tuple[int, int], Response] = {}
+    changed: dict[tuple[int, int], Response] = {}
+    results: list[list[int] | Exception] = []
+    runs = set()
+    for run_id, participant_id, interaction_id, choice, selected in answers:
+        item = items.get(interaction_id)
+        person = people.get(participant_id)
+        try:
+            if person is None or person.run_id != run_id:
+                raise ActionError("Only participants in the workshop can do that.")
+            if item is None or item.run_id != run_id:
+                raise ActionError("No such prompt, poll or question in this run.")
+            if not item.is_choice:
+                raise ActionError("That one takes words, not a choice.")
+            if not 0 <= choice < len(item.options):
+                raise ActionError("No such option.")
+            _accepting(item, now)
+        except ActionError as exc:
+            results.append(exc)
+            continue
+        key = (interaction_id, participant_id)
+        response = new.get(key) or changed.get(key) or existing.get(key)
+        if response is None:
+            response = new[key] = Response(
+                interaction_id=interaction_id, participant_id=participant_id, updated_at=now
+            )
+        elif key not in new:
+            changed[key] = response
+        response.choices = _chosen(item, response.choices, choice, selected)
+        response.updated_at = now
+        results.append(list(response.choices))
+        runs.add(run_id)
+    Response.objects.bulk_create(new.values())
+    Response.objects.bulk_update(changed.values(), ["choices", "updated_at"])
+    for run_id in runs:
+        activity.changed(run_id, activity.RESPONSES)
+    return results
 
 
 @transaction.atomic

@@ -64,8 +64,13 @@
 
   function handle(text) {
     var info = meta(text);
+    if (info && info.t === "answer.saved") {
+      answerSaved(info);
+      return;
+    }
     if (info && info.t === "snapshot") {
       syncing = false;
+      setTimeout(resendUnsaved, 0);
       seen = typeof info.v === "number" ? info.v : null;
     } else if (info && typeof info.v === "number") {
       if (seen !== null && info.v <= seen) return; // already in the snapshot we hold
@@ -227,18 +232,52 @@
     if (labels) button.textContent = pressed ? labels[1] : labels[0];
   }
 
-  function applyMine() {
+  var mineStamp = null;
+  var unsaved = {}; // answers sent but not yet acknowledged, by interaction: resent on reconnect
+
+  function readMine() {
+    // A fresh #my-state (snapshot or personal message) replaces what we knew.
     var holder = document.getElementById("my-state");
-    if (!holder || !holder.dataset.state) return;
-    var state;
-    try { state = JSON.parse(holder.dataset.state); } catch (e) { return; }
-    if (!state.answers) return;
-    var before = mine;
+    if (!holder || !holder.dataset.state || holder.dataset.state === mineStamp) return null;
+    mineStamp = holder.dataset.state;
+    try {
+      var state = JSON.parse(mineStamp);
+      return state.answers ? state : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function answerSaved(info) {
+    delete unsaved[info.interaction + ":" + info.choice];
+    if (!mine) return;
+    var answer = mine.answers[info.interaction] || { text: "", passed: false, volunteer: false };
+    answer.choices = info.choices;
+    mine.answers[info.interaction] = answer;
+    applyMine(mine);
+  }
+
+  function resendUnsaved() {
+    Object.keys(unsaved).forEach(function (id) { send(unsaved[id]); });
+  }
+
+  function applyMine(fresh) {
+    var state = fresh || readMine() || mine;
+    if (!state) return;
+    var before = fresh ? null : mine;
     mine = state;
     document.querySelectorAll("button[data-choice]").forEach(function (button) {
-      var answer = state.answers[button.dataset.interaction];
+      var id = button.dataset.interaction;
+      var answer = state.answers[id];
       var chosen = !!answer && answer.choices.indexOf(Number(button.dataset.choice)) >= 0;
       button.setAttribute("aria-pressed", chosen ? "true" : "false");
+      var card = button.closest("[data-interaction]");
+      if (card && card.dataset.multiple === "1") {
+        button.setAttribute("hx-vals", JSON.stringify({
+          action: "answer.choose", interaction: Number(id), choice: Number(button.dataset.choice),
+          selected: !chosen
+        }));
+      }
     });
     document.querySelectorAll("[data-my-answer]").forEach(function (line) {
       var answer = state.answers[line.dataset.myAnswer];
@@ -306,6 +345,12 @@
   }
 
   document.addEventListener("htmx:wsConfigSend", function (event) {
+    var params = event.detail.parameters;
+    if (params.action === "answer.choose") {
+      unsaved[params.interaction + ":" + params.choice] = {
+        action: params.action, interaction: Number(params.interaction),
+        choice: Number(params.choice), selected: params.selected !== false };
+    }
     var id = event.target && event.target.id;
     if (id === "chat-form") pendingChat = event.detail.parameters.text;
     if (id === "question-form") pendingQuestion = event.detail.parameters.text;

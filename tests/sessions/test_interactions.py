@@ -81,16 +81,32 @@ def test_one_answer_per_person_changeable_until_close(live, actors, people):
         interactions.answer_choose(run=live, actor=aroha, interaction=poll.pk, choice=7)
 
 
-def test_choose_all_that_apply_toggles(live, actors, people):
+def test_choose_all_that_apply_sets_and_unsets(live, actors, people):
     poll = interactions.interaction_create(
         run=live, actor=actors["fran"], kind="poll", text="Which apply?",
         options=["A", "B", "C"], multiple=True,
     )  # fmt: skip
-    for choice in (0, 2, 0):
+    for choice, selected in ((0, True), (2, True), (2, True), (0, False)):
         interactions.answer_choose(
-            run=live, actor=me(people[0]), interaction=poll.pk, choice=choice
+            run=live, actor=me(people[0]), interaction=poll.pk, choice=choice, selected=selected
         )
-    assert Response.objects.get(interaction=poll).choices == [2]
+    assert Response.objects.get(interaction=poll).choices == [2]  # sending twice is harmless
+
+
+def test_a_batch_of_answers_is_written_at_once_and_each_gets_its_own_result(live, actors, people):
+    live = goto(live, actors, 2)
+    poll = item(live, "watched-intro-video")
+    batch = [(live.pk, p.pk, poll.pk, i % 2, True) for i, p in enumerate(people)]
+    batch.append((live.pk, people[0].pk, poll.pk, 1, True))  # changes her mind in the batch
+    batch.append((live.pk, people[1].pk, poll.pk, 9, True))  # no such option
+    results = interactions.answers_record(batch)
+    assert results[:4] == [[0], [1], [0], [1]]
+    assert isinstance(results[4], ActionError)
+    assert {r.participant_id: r.choices for r in Response.objects.filter(interaction=poll)} == {
+        people[0].pk: [1],
+        people[1].pk: [1],
+        people[2].pk: [0],
+    }
 
 
 def test_team_and_strangers_cannot_answer(live, actors):
