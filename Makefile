@@ -36,7 +36,7 @@ run: setup
 	@echo "  deck preview: http://$(HOST):$(PORT)/decks/dpup-intro/"
 	@echo "  admin:        http://$(HOST):$(PORT)/admin/"
 	@echo ""
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) dpup_workshop.asgi:application
+	$(VENV)/bin/daphne -e tcp:port=$(PORT):interface=$(HOST):backlog=1024 dpup_workshop.asgi:application
 
 chromium:
 	@if command -v chromium >/dev/null 2>&1; then :; \

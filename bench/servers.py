@@ -61,12 +61,11 @@ class Server:
         self.process = subprocess.Popen(
             [
                 str(VENV_BIN / "daphne"),
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
+                # A deep listen backlog: a thousand people joining at once aren't turned away.
+                "-e",
+                f"tcp:port={self.port}:interface=127.0.0.1:backlog=4096",
                 "dpup_workshop.asgi:application",
-            ],  # fmt: skip
+            ],
             cwd=REPO,
             env=self.env,
             stdout=log,

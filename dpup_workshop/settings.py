@@ -118,7 +118,7 @@ if os.environ.get("DATABASE_URL"):
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "dpup_workshop.sqlite",
             "NAME": SQLITE_PATH,
             "OPTIONS": {
                 # WAL lets readers carry on while one writer commits; IMMEDIATE takes the write
@@ -128,6 +128,9 @@ else:
                 "timeout": 20,
             },
             "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH") or None},
+            # Keep each thread's connection: opening SQLite (and its PRAGMAs) per query or
+            # per socket message would cost more than the query.
+            "CONN_MAX_AGE": None,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

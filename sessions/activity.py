@@ -70,7 +70,12 @@ def changed_for(run_id: int, participant_id: int) -> None:
         from sessions import broadcast, fragments
         from sessions.models import Participant
 
-        participant = Participant.objects.select_related("run").filter(pk=participant_id).first()
+        participant = (
+            Participant.objects.select_related("run")
+            .defer("run__deck_snapshot")
+            .filter(pk=participant_id)
+            .first()
+        )
         if participant is None:
             return
         broadcast.send_now(
@@ -79,3 +84,13 @@ def changed_for(run_id: int, participant_id: int) -> None:
         )
 
     transaction.on_commit(send)
+
+
+def acknowledge(run_id: int, participant_id: int, event: str) -> None:
+    """Tell one participant, once this commits, that what they sent was saved (so their
+    browser can clear the box they typed it in: nothing typed is lost on an error)."""
+    from sessions import broadcast
+
+    text = broadcast.envelope(event, "")
+    group = broadcast.participant_group_name(run_id, participant_id)
+    transaction.on_commit(lambda: broadcast.send_now(group, text))

@@ -16,18 +16,20 @@ import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.utils.crypto import constant_time_compare
 from django.utils.html import escape
 
 from sessions import actions, broadcast, coalesce, fragments, services
+from sessions.batching import batcher
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
 from sessions.models import Participant, ParticipantStatus, Run
-from sessions.batching import batcher
 from sessions.permissions import ActionError, Actor, PermissionDenied, check
 from sessions.selectors import actor_for_participant, actor_for_user
-from sessions.sessionkeys import participant_session_key
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ class Caller:
     actor: Actor
     audience: str
     participant_id: int | None = None
+    participant: Participant | None = None
 
     @property
     def read_only(self) -> bool:
@@ -52,39 +55,82 @@ class Caller:
         return self.audience == SCREEN
 
 
+def _user(scope):
+    """The logged-in user from the session (only team views need one)."""
+    session = scope.get("session")
+    user_id = session.get(SESSION_KEY) if session is not None else None
+    if user_id is None:
+        return None
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return None
+    # A session from before a password change is not good any more.
+    if not constant_time_compare(session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
+        return None
+    return user
+
+
 def _resolve(scope) -> Caller | int:
-    """Who is connecting, or a close code."""
+    """Who is connecting, or a close code. One trip to the database thread, a query or two."""
     code = scope["url_route"]["kwargs"]["code"]
-    run = Run.objects.filter(code=code).first()
-    if run is None:
-        return CLOSE_NOT_FOUND
     view = parse_qs(scope.get("query_string", b"").decode()).get("view", ["participant"])[0]
     if view in TEAM_VIEWS:
-        actor = actor_for_user(run, scope.get("user"))
+        run = Run.objects.filter(code=code).first()
+        if run is None:
+            return CLOSE_NOT_FOUND
+        actor = actor_for_user(run, _user(scope))
         if not actor.is_team:
             return CLOSE_FORBIDDEN
         return Caller(run, actor, SCREEN if view == "screen" else STAFF)
     session = scope.get("session")
-    participant_id = session.get(participant_session_key(run)) if session is not None else None
-    participant = run.participants.filter(pk=participant_id).first() if participant_id else None
+    participant = None
+    if session is not None:
+        # The session names the participant per run id; the code names the run.
+        for key, value in session.items():
+            if key.startswith("runs:") and key.endswith(":participant"):
+                found = (
+                    Participant.objects.select_related("run")
+                    .defer("run__deck_snapshot")
+                    .filter(pk=value, run__code=code)
+                    .first()
+                )
+                if found is not None:
+                    participant = found
+                    break
     if participant is None:
-        return CLOSE_FORBIDDEN
+        return CLOSE_NOT_FOUND if not Run.objects.filter(code=code).exists() else CLOSE_FORBIDDEN
     if participant.status in (ParticipantStatus.REMOVED, ParticipantStatus.LEFT):
         return CLOSE_GONE
     audience = PARTICIPANTS if participant.status == ParticipantStatus.ADMITTED else WAITING
-    return Caller(run, actor_for_participant(participant), audience, participant.pk)
+    return Caller(
+        participant.run, actor_for_participant(participant), audience, participant.pk, participant
+    )
 
 
-def _snapshot(caller: Caller) -> str:
-    """The audience's snapshot, and for a participant in the room their own state too."""
-    run = Run.objects.get(pk=caller.run.pk)
+def _snapshot(caller: Caller, *, fresh: bool = True) -> str:
+    """The audience's snapshot, and for a participant in the room their own state too.
+
+    `fresh=False` on connect: the run was read a moment ago by _resolve, in the same trip.
+    """
+    run = Run.objects.get(pk=caller.run.pk) if fresh else caller.run
     caller.run = run
     html = fragments.render_snapshot(run, caller.audience)
     if caller.audience == PARTICIPANTS:
-        participant = Participant.objects.select_related("run").get(pk=caller.participant_id)
+        participant = caller.participant if not fresh else None
+        if participant is None:
+            participant = Participant.objects.get(pk=caller.participant_id)
+        participant.run = run
         html += fragments.render_personal(participant)
     version = int((run.audience_versions or {}).get(caller.audience, 0))
     return broadcast.envelope("snapshot", html, version=version, prev=None)
+
+
+def _connect(scope) -> tuple[Caller | int, str]:
+    """Resolve the caller and render their snapshot in one trip to the database thread."""
+    caller = _resolve(scope)
+    if isinstance(caller, int):
+        return caller, ""
+    return caller, _snapshot(caller, fresh=False)
 
 
 def error_message(code: str, message: str, action: str | None = None) -> str:
@@ -102,7 +148,7 @@ class RunConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         coalesce.serve_from(asyncio.get_running_loop())
-        resolved = await database_sync_to_async(_resolve)(self.scope)
+        resolved, snapshot = await database_sync_to_async(_connect)(self.scope)
         if isinstance(resolved, int):
             # Accept then close, so the browser sees our code and stops retrying.
             await self.accept()
@@ -117,6 +163,9 @@ class RunConsumer(AsyncWebsocketConsumer):
             )
         self.tokens, self.refilled = float(BURST), time.monotonic()
         await self.accept()
+        # Rendered before joining the groups: an event in between arrives with a `prev` the
+        # snapshot doesn't have, and the client asks for a fresh one.
+        await self.send(text_data=snapshot)
         if resolved.actor.is_team:
             view = "screen" if resolved.audience == SCREEN else self._view()
             await database_sync_to_async(services.presence_enter)(
@@ -125,7 +174,6 @@ class RunConsumer(AsyncWebsocketConsumer):
                 channel_name=self.channel_name,
                 view=view,
             )
-        await self.send(text_data=await database_sync_to_async(_snapshot)(resolved))
 
     def _view(self) -> str:
         return parse_qs(self.scope.get("query_string", b"").decode()).get("view", ["console"])[0]
@@ -145,12 +193,17 @@ class RunConsumer(AsyncWebsocketConsumer):
             )
 
     async def dispatch(self, message) -> None:
-        # The hot path: a push goes straight to the socket. Skipping the base class's
-        # per-message database-connection check keeps a thread hop off every recipient.
+        # A push goes straight to the socket. The base class would first hop to a thread to
+        # close stale database connections, for every message to every socket; connections
+        # here are kept open (CONN_MAX_AGE) and checked where they are used, in the
+        # database thread (database_sync_to_async).
         if message["type"] == "run.push":
             await self.send(text_data=message["text"])
             return
-        await super().dispatch(message)
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- inbound ---------------------------------------------------------------------------
 

@@ -8,12 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.template.loader import render_to_string
+from django.utils.html import escape
 
 from sessions import activity, broadcast, selectors
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
 from sessions.models import Participant, Run, Status
 
 PARTIALS = "runs/partials.html"
+NO_GROUP_BOARD = (
+    '<section id="group-board" class="card group-board" aria-labelledby="group-board-heading" '
+    'hx-swap-oob="true" hidden></section>'
+)
 
 
 def render(partial: str, context: dict) -> str:
@@ -88,10 +93,18 @@ def push_group_boards(run: Run, areas: set[str]) -> None:
 def render_personal(participant: Participant) -> str:
     """A participant's own answers, hand, votes (and team-only chat lines): theirs alone."""
     context = selectors.personal_context(participant)
-    html = render("my_state", context)
+    html = (
+        render("my_state", context)
+        if not context["run"].chat_to_everyone
+        # The common case, built without a template: it goes out on every connect.
+        else (
+            f'<div id="my-state" hidden hx-swap-oob="true" data-state="{escape(context["state"])}">'
+            "</div>"
+        )
+    )
     if context["group"] is not None:
         return html + render("group_board", selectors.group_board_context(context["group"]))
-    return html + render("group_board", {"group": None})
+    return html + NO_GROUP_BOARD
 
 
 # --- after a change to the slides or the agenda --------------------------------------------

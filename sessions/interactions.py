@@ -58,7 +58,10 @@ def get_interaction(run: Run, interaction_id) -> Interaction:
 
 def participant_in_room(actor: Actor) -> Participant:
     participant = (
-        Participant.objects.select_related("run").filter(pk=actor.participant_id).first()
+        Participant.objects.select_related("run")
+        .defer("run__deck_snapshot")
+        .filter(pk=actor.participant_id)
+        .first()
         if actor.participant_id
         else None
     )
@@ -572,7 +575,9 @@ def chat_send(*, run: Run, actor: Actor, text: str) -> ChatMessage:
         message = ChatMessage.objects.create(
             run=run, participant=participant, text=text, to_team=not run.chat_to_everyone
         )
-        activity.changed_for(run.pk, participant.pk)
+        if message.to_team:
+            activity.changed_for(run.pk, participant.pk)  # their own lines, in #my-chat
+        activity.acknowledge(run.pk, participant.pk, "chat.saved")
     else:
         message = ChatMessage.objects.create(run=run, author_id=actor.user_id, text=text)
     activity.changed(run.pk, activity.CHAT)
@@ -646,7 +651,8 @@ def question_ask(*, run: Run, actor: Actor, text: str) -> AudienceQuestion:
     if not allow(f"question:{run.pk}", str(participant.pk), limit=3, window=60):
         raise ActionError("You've asked several questions in a minute: give the team a moment.")
     question = AudienceQuestion.objects.create(run=run, participant=participant, text=text)
-    activity.changed_for(run.pk, participant.pk)
+    activity.changed_for(run.pk, participant.pk)  # their own: no upvoting it
+    activity.acknowledge(run.pk, participant.pk, "question.saved")
     activity.changed(run.pk, activity.QUESTIONS)
     return question
 

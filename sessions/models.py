@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from functools import cached_property
 
 from django.conf import settings
 from django.db import models
@@ -58,6 +57,16 @@ class Status(models.TextChoices):
     DRAFT = "draft", "Not started"
     LIVE = "live", "Live"
     ENDED = "ended", "Ended"
+
+
+_decks: dict[tuple[int, int], DeckData] = {}
+
+
+class RunManager(models.Manager):
+    def get_queryset(self):
+        # The frozen deck is big; it is parsed once per process (Run.deck_data), so rows
+        # read for every action and socket leave it behind.
+        return super().get_queryset().defer("deck_snapshot")
 
 
 class Run(models.Model):
@@ -117,8 +126,11 @@ class Run(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RunManager()
+
     class Meta:
         ordering = ["-scheduled_at", "-id"]
+        base_manager_name = "objects"
 
     def __str__(self) -> str:
         return f"{self.title} ({self.display_code})"
@@ -134,9 +146,18 @@ class Run(models.Model):
     def join_path(self) -> str:
         return reverse("runs:join", kwargs={"code": self.code})
 
-    @cached_property
+    @property
     def deck_data(self) -> DeckData:
-        return DeckData.from_dict(self.deck_snapshot)
+        """The run's frozen deck, parsed once per process per revision."""
+        key = (self.pk, self.deck_revision)
+        deck = _decks.get(key) if self.pk else None
+        if deck is None:
+            if len(_decks) > 256:
+                _decks.clear()
+            deck = DeckData.from_dict(self.deck_snapshot)
+            if self.pk:
+                _decks[key] = deck
+        return deck
 
     @property
     def segments(self) -> list[SegmentData]:

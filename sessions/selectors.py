@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from sessions.agenda import HANDOFF_SECONDS, AgendaStatus, agenda_status
 from sessions.models import (
+    AudienceQuestion,
     Interaction,
     Kind,
     Participant,
@@ -85,20 +86,12 @@ def owners_of(run: Run, index: int, members: list[TeamMember]) -> list[int]:
 # --- slides ---------------------------------------------------------------------------------
 
 
-_decks: dict[tuple[int, int], DeckData] = {}
 _slides: dict[tuple, SlideView] = {}
 _CACHE_LIMIT = 4096
 
 
 def deck_for(run: Run) -> DeckData:
-    """The run's frozen deck, parsed once per process per revision."""
-    key = (run.pk, run.deck_revision)
-    deck = _decks.get(key)
-    if deck is None:
-        if len(_decks) > 256:
-            _decks.clear()
-        deck = _decks[key] = run.deck_data
-    return deck
+    return run.deck_data
 
 
 def _slide(run: Run, number: int) -> SlideView:
@@ -406,24 +399,20 @@ def questions_context(run: Run, audience: str) -> dict:
 def personal_context(participant: Participant) -> dict:
     """One participant's own state, for their eyes only."""
     run = participant.run
+    fields = ("interaction_id", "choices", "text", "passed", "volunteer")
     answers = {
-        str(r.interaction_id): {
-            "choices": r.choices,
-            "text": r.text,
-            "passed": r.passed,
-            "volunteer": r.volunteer,
-        }
-        for r in participant.responses.filter(interaction__run=run)
+        str(interaction): {"choices": choices, "text": text, "passed": passed, "volunteer": offer}
+        for interaction, choices, text, passed, offer in participant.responses.values_list(*fields)
     }
     group = participant.breakout_groups.filter(breakout__ended_at__isnull=True).first()
+    voted = AudienceQuestion.voters.through.objects.filter(participant_id=participant.pk)
     state = {
         "answers": answers,
         "hand": participant.hand_raised_at is not None,
         "muted": participant.muted,
-        "votes": list(participant.upvoted.values_list("pk", flat=True)),
+        "votes": list(voted.values_list("audiencequestion_id", flat=True)),
         "mine": list(participant.questions.values_list("pk", flat=True)),
         "scoreboard": participant.on_scoreboard,
-        "chats": participant.chat_messages.count(),
         "group": group.number if group else None,
     }
     own_chat = []

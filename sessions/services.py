@@ -203,7 +203,12 @@ def invite_revoke(*, run: Run, actor: Actor, invite: RoleInvite) -> None:
 @transaction.atomic
 def invite_accept(*, invite: RoleInvite, user) -> TeamMember:
     """Grant the invite's role to the logged-in user (no change if they already hold it)."""
-    invite = RoleInvite.objects.select_for_update().select_related("run").get(pk=invite.pk)
+    invite = (
+        RoleInvite.objects.select_for_update()
+        .select_related("run")
+        .defer("run__deck_snapshot")
+        .get(pk=invite.pk)
+    )
     if not invite.is_active:
         raise ActionError("This invite link is no longer valid: ask the facilitator for a new one.")
     member, created = TeamMember.objects.get_or_create(run=invite.run, user=user, role=invite.role)
@@ -350,7 +355,6 @@ def run_start(*, run: Run, actor: Actor) -> Run:
     data = deck_data(run.deck)
     run.deck_snapshot = data.to_dict()
     run.deck_revision += 1
-    run.__dict__.pop("deck_data", None)
     run.segment_index = min(run.segment_index, len(data.segments) - 1)
     run.max_slide_shown = min(run.max_slide_shown, len(data.slides))
     interactions.sync_deck_interactions(run)

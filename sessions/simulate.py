@@ -3,24 +3,33 @@
 Used by `manage.py simulate_participants` (fill a run for a demo), the scale-out tests and
 the benchmark. A simulated participant joins like a browser (join page, CSRF token, session
 cookie), connects the run's websocket with that cookie, applies versions as live.js does
-(asking for a snapshot when it sees a gap) and records what it saw and when.
+(asking for a snapshot when it sees a gap), reconnects by itself with jittered backoff, and
+records what it saw and when.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-import httpx
 import websockets
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 LIVE_SLIDE = re.compile(r'id="live-slide"[^>]*>\s*<article[^>]*data-slide="(\d+)"')
 SCREEN_SLIDE = re.compile(r'id="current-slide"[^>]*data-slide="(\d+)"')
+# A choice button that isn't disabled: its question is open for answers.
+OPEN_CHOICES = re.compile(
+    r'<button[^>]*data-interaction="(\d+)" data-choice="(\d+)"(?![^>]*disabled)'
+)
+OPEN_PROMPT = re.compile(r'id="prompt-form-(\d+)"')
+FINAL_CLOSE_CODES = {4403, 4404, 4410}
 
 
 def parse_meta(text: str) -> dict | None:
@@ -35,13 +44,69 @@ def ws_url(base_url: str, code: str, view: str) -> str:
     return f"{scheme}://{parts.netloc}/ws/runs/{code}/?view={view}"
 
 
-async def _form_post(client: httpx.AsyncClient, url: str, data: dict) -> httpx.Response:
-    page = await client.get(url)
-    page.raise_for_status()
+def backoff(attempt: int) -> float:
+    """Full jitter from a quarter second, capped at 5 s: the same as live.js's."""
+    return random.random() * min(5.0, 0.25 * 2**attempt)
+
+
+@dataclass
+class Reply:
+    status: int
+    cookies: dict[str, str]
+    text: str
+
+
+async def _http(base_url: str, method: str, path: str, cookies: dict, form: dict | None = None):
+    """One HTTP/1.1 request on its own connection: all a browser's join needs, and cheap
+    enough that a thousand simulated people don't make the load generator the bottleneck."""
+    parts = urlsplit(base_url)
+    host, port = parts.hostname, parts.port or 80
+    body = urlencode(form).encode() if form is not None else b""
+    headers = [
+        f"{method} {path} HTTP/1.1",
+        f"Host: {parts.netloc}",
+        "Connection: close",
+        "User-Agent: dpup-simulated-participant",
+    ]
+    if cookies:
+        headers.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+    if form is not None:
+        headers += ["Content-Type: application/x-www-form-urlencoded",
+                    f"Content-Length: {len(body)}", f"Referer: {base_url}{path}"]  # fmt: skip
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(("\r\n".join(headers) + "\r\n\r\n").encode() + body)
+        await writer.drain()
+        raw = await reader.read()
+    finally:
+        writer.close()
+    head, _, content = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    jar = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.lower() == "set-cookie":
+            key, _, rest = value.strip().partition("=")
+            jar[key] = rest.split(";", 1)[0]
+    return Reply(status, jar, content.decode("utf-8", "replace"))
+
+
+async def _form_post(base_url: str, path: str, data: dict) -> dict[str, str]:
+    """GET a form page, POST it back with its CSRF token; return the cookies set."""
+    page = await _http(base_url, "GET", path, {})
+    if page.status != 200:
+        raise RuntimeError(f"GET {path}: HTTP {page.status}")
     match = CSRF_INPUT.search(page.text)
     if match is None:
-        raise RuntimeError(f"no CSRF token on {url}")
-    return await client.post(url, data={"csrfmiddlewaretoken": match.group(1), **data})
+        raise RuntimeError(f"no CSRF token on {path}")
+    cookies = dict(page.cookies)
+    reply = await _http(
+        base_url, "POST", path, cookies, {"csrfmiddlewaretoken": match.group(1), **data}
+    )
+    if reply.status != 302:
+        raise RuntimeError(f"POST {path}: HTTP {reply.status}")
+    return cookies | reply.cookies
 
 
 @dataclass
@@ -54,15 +119,21 @@ class Observer:
     gaps: int = 0
     stale: int = 0
     snapshots: int = 0
+    last_snapshot_at: float = 0.0
+    snapshot_text: str = ""
     errors: list[dict] = field(default_factory=list)
+    acks: list[tuple[float, dict]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     keep_texts: bool = False
+    last_text: str = ""
     arrived: dict[int, float] = field(default_factory=dict)
+    slide_arrived: dict[int, float] = field(default_factory=dict)
 
     def apply(self, text: str) -> dict | None:
         """What live.js does with a message; returns its metadata."""
         now = time.perf_counter()
         meta = parse_meta(text)
+        self.last_text = text
         if self.keep_texts:
             self.texts.append(text)
         if meta is None:
@@ -71,30 +142,36 @@ class Observer:
         version = meta.get("v")
         if kind == "snapshot":
             self.snapshots += 1
+            self.last_snapshot_at = now
+            self.snapshot_text = text
             self.seen = version
         elif kind == "error":
             self.errors.append(meta)
+        elif kind == "answer.saved":
+            self.acks.append((now, meta))
         elif isinstance(version, int):
             if self.seen is not None and version <= self.seen:
                 self.stale += 1
                 return meta
             if self.seen is not None and meta.get("prev") != self.seen:
                 self.gaps += 1
-                meta = dict(meta, gap=True)
-                return meta
+                return dict(meta, gap=True)
             self.seen = version
             self.arrived[version] = now
         match = LIVE_SLIDE.search(text) or SCREEN_SLIDE.search(text)
         if match:
-            self.slide = int(match.group(1))
+            number = int(match.group(1))
+            if number != self.slide:
+                self.slide_arrived.setdefault(number, now)
+            self.slide = number
         self.events.append((now, meta))
         return meta
 
 
 class Socket:
-    """One simulated browser's websocket on a run."""
+    """One simulated browser's websocket on a run, reconnecting by itself like live.js."""
 
-    def __init__(self, base_url: str, code: str, view: str, cookies: httpx.Cookies):
+    def __init__(self, base_url: str, code: str, view: str, cookies: dict[str, str]):
         self.base_url = base_url
         self.code = code
         self.view = view
@@ -102,47 +179,73 @@ class Socket:
         self.observer = Observer()
         self.ws = None
         self.close_code: int | None = None
-        self._reader: asyncio.Task | None = None
+        self.reconnect = True
+        self.reconnects = 0
+        self.on_message: Callable[[Socket, str, dict | None], None] | None = None
+        self._task: asyncio.Task | None = None
         self._changed = asyncio.Event()
+        self._closing = False
+        self._reading = True
 
-    async def connect(self, *, attempts: int = 1, delay: float = 0.2) -> None:
-        origin = self.base_url.rstrip("/")
+    async def _open(self, timeout: float = 60) -> None:
+        self.ws = await websockets.connect(
+            ws_url(self.base_url, self.code, self.view),
+            additional_headers={"Cookie": self.cookie, "Origin": self.base_url.rstrip("/")},
+            max_size=2**22,
+            open_timeout=timeout,
+            ping_interval=None,
+            close_timeout=2,
+        )
+
+    async def connect(self, *, attempts: int = 1) -> None:
+        """Open the socket (retrying with backoff) and start reading in the background."""
         for attempt in range(attempts):
             try:
-                self.ws = await websockets.connect(
-                    ws_url(self.base_url, self.code, self.view),
-                    additional_headers={"Cookie": self.cookie, "Origin": origin},
-                    max_size=2**22,
-                    open_timeout=30,
-                    ping_interval=None,
-                )
+                await self._open()
                 break
             except (TimeoutError, OSError, websockets.InvalidHandshake):
                 if attempt + 1 == attempts:
                     raise
-                await asyncio.sleep(delay * (1 + attempt))
-        self._reader = asyncio.create_task(self._read())
+                await asyncio.sleep(backoff(attempt + 1))
+        self._task = asyncio.create_task(self._run())
 
-    async def _read(self) -> None:
-        try:
-            async for text in self.ws:
-                meta = self.observer.apply(text)
-                if meta and meta.get("gap"):
-                    await self.send(action="sync")
-                self._changed.set()
-        except websockets.ConnectionClosed as exc:
-            self.close_code = exc.rcvd.code if exc.rcvd else None
-        finally:
+    async def _run(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                async for text in self.ws:
+                    attempt = 0
+                    meta = self.observer.apply(text)
+                    if meta and meta.get("gap"):
+                        await self.send(action="sync")
+                    if self.on_message is not None:
+                        self.on_message(self, text, meta)
+                    self._changed.set()
+            except websockets.ConnectionClosed as exc:
+                self.close_code = exc.rcvd.code if exc.rcvd else None
             self._changed.set()
+            if self._closing or not self.reconnect or self.close_code in FINAL_CLOSE_CODES:
+                return
+            while not self._closing:
+                attempt += 1
+                await asyncio.sleep(backoff(attempt))
+                try:
+                    await self._open(timeout=10)
+                    self.reconnects += 1
+                    break
+                except (TimeoutError, OSError, websockets.InvalidHandshake):
+                    continue
 
     async def send(self, **message) -> None:
-        await self.ws.send(json.dumps(message))
+        # A message lost to a closed socket is resent, if it matters, after the reconnect.
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await self.ws.send(json.dumps(message))
 
     async def wait_for(self, predicate, timeout: float = 10) -> bool:
         deadline = time.monotonic() + timeout
         while not predicate(self.observer):
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or (self._reader is not None and self._reader.done()):
+            if remaining <= 0 or (self._task is not None and self._task.done()):
                 return predicate(self.observer)
             self._changed.clear()
             try:
@@ -151,35 +254,92 @@ class Socket:
                 return predicate(self.observer)
         return True
 
+    def stop_reading(self) -> None:
+        """Behave like a stalled phone: keep the connection, read nothing more."""
+        if self._task is not None:
+            self._task.cancel()
+
     async def close(self) -> None:
+        self._closing = True
         if self.ws is not None:
             await self.ws.close()
-        if self._reader is not None:
-            await asyncio.gather(self._reader, return_exceptions=True)
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
 
     @property
     def open(self) -> bool:
-        return self._reader is not None and not self._reader.done()
+        return self._task is not None and not self._task.done()
 
 
 async def join(base_url: str, code: str, name: str = "", *, show_name: bool = False) -> Socket:
     """Join a run through its join page and return its (unconnected) socket."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
-        data = {"display_name": name}
-        if show_name:
-            data["show_name"] = "on"
-        response = await _form_post(client, f"/join/{code}/", data)
-        if response.status_code != 302:
-            raise RuntimeError(f"join failed: HTTP {response.status_code}")
-        return Socket(base_url, code, "participant", client.cookies)
+    data = {"display_name": name}
+    if show_name:
+        data["show_name"] = "on"
+    cookies = await _form_post(base_url, f"/join/{code}/", data)
+    return Socket(base_url, code, "participant", cookies)
 
 
 async def team_socket(base_url: str, code: str, username: str, password: str, view="console"):
     """Log in like a browser and return a team member's (unconnected) socket."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
-        response = await _form_post(
-            client, "/accounts/login/", {"username": username, "password": password}
-        )
-        if response.status_code != 302:
-            raise RuntimeError(f"login failed for {username}: HTTP {response.status_code}")
-        return Socket(base_url, code, view, client.cookies)
+    cookies = await _form_post(
+        base_url, "/accounts/login/", {"username": username, "password": password}
+    )
+    return Socket(base_url, code, view, cookies)
+
+
+def open_choices(text: str) -> dict[int, list[int]]:
+    """The questions open for answers in a pushed fragment, with their option numbers."""
+    found: dict[int, list[int]] = {}
+    for interaction, choice in OPEN_CHOICES.findall(text):
+        found.setdefault(int(interaction), []).append(int(choice))
+    return found
+
+
+def open_prompts(text: str) -> list[int]:
+    return [int(number) for number in OPEN_PROMPT.findall(text)]
+
+
+class Answerer:
+    """Makes a socket behave like a keen participant: it answers whatever opens."""
+
+    LINES = [
+        "Knowing why the information is needed makes a difference.",
+        "I'd want to know who will see it.",
+        "Being asked, not told.",
+        "Clear purpose first.",
+    ]
+
+    def __init__(self, socket: Socket, *, delay: tuple[float, float] = (0.5, 4.0)):
+        self.socket = socket
+        self.delay = delay
+        self.done: set[int] = set()
+        socket.on_message = self._heard
+
+    def _heard(self, socket: Socket, text: str, meta: dict | None) -> None:
+        if meta is None or meta.get("t") in ("error", "answer.saved"):
+            return
+        for interaction, choices in open_choices(text).items():
+            if interaction not in self.done:
+                self.done.add(interaction)
+                asyncio.get_running_loop().create_task(
+                    self._later(
+                        action="answer.choose",
+                        interaction=interaction,
+                        choice=random.choice(choices),
+                    )  # fmt: skip
+                )
+        for interaction in open_prompts(text):
+            if interaction not in self.done:
+                self.done.add(interaction)
+                asyncio.get_running_loop().create_task(
+                    self._later(
+                        action="answer.write",
+                        interaction=interaction,
+                        text=random.choice(self.LINES),
+                    )  # fmt: skip
+                )
+
+    async def _later(self, **message) -> None:
+        await asyncio.sleep(random.uniform(*self.delay))
+        await self.socket.send(**message)

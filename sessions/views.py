@@ -186,7 +186,9 @@ def invite_revoke(request: HttpRequest, code: str, invite_id: int) -> HttpRespon
 
 @login_required
 def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
-    invite = get_object_or_404(RoleInvite.objects.select_related("run"), token=token)
+    invite = get_object_or_404(
+        RoleInvite.objects.select_related("run").defer("run__deck_snapshot"), token=token
+    )
     if request.method == "POST":
         try:
             member = services.invite_accept(invite=invite, user=request.user)

@@ -41,7 +41,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 def test_embedded_default():
     result = run_python(PROBE)
     assert json.loads(result.stdout) == {
-        "db": "django.db.backends.sqlite3",
+        "db": "dpup_workshop.sqlite",
         "layer": "dpup_workshop.layers.LocalChannelLayer",
         "cache": "django.core.cache.backends.locmem.LocMemCache",
         "debug": True,

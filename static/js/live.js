@@ -21,8 +21,9 @@
   };
 
   function jitter(retry) {
-    // Full jitter, capped: a restarted server isn't hit by everyone at once.
-    return Math.random() * Math.min(8000, 500 * Math.pow(2, retry));
+    // Full jitter, capped: a restarted server isn't hit by everyone at once, and nobody
+    // waits more than a few seconds once it is back.
+    return Math.random() * Math.min(5000, 250 * Math.pow(2, retry));
   }
 
   function setStatus(state, text) {
@@ -66,6 +67,10 @@
     var info = meta(text);
     if (info && info.t === "answer.saved") {
       answerSaved(info);
+      return;
+    }
+    if (info && (info.t === "chat.saved" || info.t === "question.saved")) {
+      clearSent(info.t === "chat.saved" ? "chat-text" : "question-text");
       return;
     }
     if (info && info.t === "snapshot") {
@@ -264,7 +269,6 @@
   function applyMine(fresh) {
     var state = fresh || readMine() || mine;
     if (!state) return;
-    var before = fresh ? null : mine;
     mine = state;
     document.querySelectorAll("button[data-choice]").forEach(function (button) {
       var id = button.dataset.interaction;
@@ -319,15 +323,15 @@
       chatInput.disabled = !!state.muted;
       chatInput.placeholder = state.muted ? "The host has muted you in the chat" : "";
     }
-    if (before && pendingChat !== null && state.chats > before.chats) {
-      if (chatInput && chatInput.value === pendingChat) chatInput.value = "";
-      pendingChat = null;
-    }
-    var questionInput = document.getElementById("question-text");
-    if (before && pendingQuestion !== null && state.mine.length > before.mine.length) {
-      if (questionInput && questionInput.value === pendingQuestion) questionInput.value = "";
-      pendingQuestion = null;
-    }
+  }
+
+  function clearSent(id) {
+    // Only once the server has saved it, and only if it wasn't edited since: nothing typed
+    // is lost when a message is refused.
+    var input = document.getElementById(id);
+    var pending = id === "chat-text" ? pendingChat : pendingQuestion;
+    if (input && pending !== null && input.value === pending) input.value = "";
+    if (id === "chat-text") pendingChat = null; else pendingQuestion = null;
   }
 
   function tickCountdowns(now) {
