@@ -8,10 +8,15 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help run test setup lint format bench chromium clean
+N ?= 1000
+SCENARIO ?= all
+CONFIG ?= embedded
+REPEAT ?= 1
 
 help:
 	@echo "make run    set up and serve the app on http://$(HOST):$(PORT) (embedded SQLite, no services needed)"
 	@echo "make test   set up and run the whole test suite (installs Debian's chromium when missing)"
+	@echo "make bench  N=1000 SCENARIO=all CONFIG=embedded|redis REPEAT=3: the load benchmark"
 	@echo "make lint   ruff check + format check"
 
 $(VENV)/.installed: pyproject.toml
@@ -36,7 +41,8 @@ run: setup
 	@echo "  deck preview: http://$(HOST):$(PORT)/decks/dpup-intro/"
 	@echo "  admin:        http://$(HOST):$(PORT)/admin/"
 	@echo ""
-	$(VENV)/bin/daphne -e tcp:port=$(PORT):interface=$(HOST):backlog=1024 dpup_workshop.asgi:application
+	$(PY) -m dpup_workshop.serve -e tcp:port=$(PORT):interface=$(HOST):backlog=1024 \
+	  --websocket_connect_timeout 60 dpup_workshop.asgi:application
 
 chromium:
 	@if command -v chromium >/dev/null 2>&1; then :; \
@@ -52,6 +58,10 @@ test: $(VENV)/.installed chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS)
 	$(VENV)/bin/pytest tests/e2e -m browser -p no:asyncio -W ignore::pytest.PytestConfigWarning $(PYTEST_ARGS)
+
+# A room of N simulated participants against the app, and a bare websocket floor (see README).
+bench: $(VENV)/.installed
+	$(PY) -m bench.run --n $(N) --scenario $(SCENARIO) --config $(CONFIG) --repeat $(REPEAT)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -60,10 +60,15 @@ class Server:
         log = self.log.open("a")
         self.process = subprocess.Popen(
             [
-                str(VENV_BIN / "daphne"),
+                sys.executable,
+                "-m",
+                "dpup_workshop.serve",
                 # A deep listen backlog: a thousand people joining at once aren't turned away.
                 "-e",
                 f"tcp:port={self.port}:interface=127.0.0.1:backlog=4096",
+                # In a storm a handshake may queue behind others for more than daphne's 5 s.
+                "--websocket_connect_timeout",
+                "60",
                 "dpup_workshop.asgi:application",
             ],
             cwd=REPO,

@@ -94,7 +94,9 @@ def publish(
     """After commit, render each audience's fragment once and send it to that group."""
 
     def send_all() -> None:
-        for audience, (version, prev) in claimed.items():
+        # The biggest audience first: the room shouldn't wait while the team's view renders.
+        for audience in sorted(claimed, key=lambda audience: audience != PARTICIPANTS):
+            version, prev = claimed[audience]
             try:
                 html = render(audience)
             except Exception:  # a broken render must not lose the other audiences' events

@@ -10,15 +10,20 @@ Pushes from the channel layer are forwarded as they are: no database work per re
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import logging
 import time
 from dataclasses import dataclass
+from importlib import import_module
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.utils.crypto import constant_time_compare
@@ -55,6 +60,12 @@ class Caller:
         return self.audience == SCREEN
 
 
+def _session(scope):
+    """The browser's session, from its cookie (no middleware wrapping every message sent)."""
+    key = scope.get("cookies", {}).get(settings.SESSION_COOKIE_NAME)
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=key) if key else None
+
+
 def _user(scope):
     """The logged-in user from the session (only team views need one)."""
     session = scope.get("session")
@@ -72,6 +83,7 @@ def _user(scope):
 
 def _resolve(scope) -> Caller | int:
     """Who is connecting, or a close code. One trip to the database thread, a query or two."""
+    scope["session"] = _session(scope)
     code = scope["url_route"]["kwargs"]["code"]
     view = parse_qs(scope.get("query_string", b"").decode()).get("view", ["participant"])[0]
     if view in TEAM_VIEWS:
@@ -143,8 +155,81 @@ def error_message(code: str, message: str, action: str | None = None) -> str:
     )
 
 
+OPEN = 3  # autobahn's WebSocketProtocol.STATE_OPEN
+
+
+def _daphne_protocol(send):
+    """daphne's websocket protocol behind an ASGI `send`, if that is what serves us.
+
+    daphne passes each connection `partial(server.handle_reply, protocol)`; the protocol is
+    an autobahn WebSocketServerProtocol with a Twisted transport. Anything else: None.
+    """
+    if isinstance(send, functools.partial) and send.args:
+        protocol = send.args[0]
+        if hasattr(protocol, "transport") and hasattr(protocol, "state"):
+            return protocol
+    return None
+
+
 class RunConsumer(AsyncWebsocketConsumer):
     caller: Caller | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Channels' loop, without its per-message cost.
+
+        The base class waits on the socket and the channel layer together with asyncio.wait,
+        making new tasks and futures for every message; in a room of a thousand, that was
+        the biggest cost of a push. Here each source has its own loop.
+        """
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.base_send = send
+        self._wire = _daphne_protocol(send)
+        # Pushes straight to the socket, where the channel layer can (see layers.py).
+        attach = getattr(self.channel_layer, "attach", None)
+        if attach is not None:
+            attach(self.channel_name, self._deliver)
+        pushes = asyncio.create_task(self._pushes())
+        try:
+            await self._pump(receive)
+        except StopConsumer:
+            pass
+        finally:
+            if attach is not None:
+                self.channel_layer.detach(self.channel_name)
+            pushes.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopConsumer):
+                await pushes
+
+    async def _deliver(self, message: dict) -> None:
+        """A push from the channel layer, straight to the socket.
+
+        Under daphne, the bytes the layer framed once for the whole room are written to this
+        connection as they are; anywhere else (or before the socket is open) it goes the
+        standard ASGI way.
+        """
+        frame = message.get("frame")
+        protocol = self._wire
+        if frame is not None and protocol is not None and protocol.state == OPEN:
+            protocol.transport.write(frame)
+            return
+        await self.base_send({"type": "websocket.send", "text": message["text"]})
+
+    async def _pump(self, receive) -> None:
+        while True:
+            await self.dispatch(await receive())
+
+    async def _pushes(self) -> None:
+        """Messages from the channel layer; one that fails is logged, the next still comes."""
+        while True:
+            message = await self.channel_layer.receive(self.channel_name)
+            try:
+                await self.dispatch(message)
+            except (StopConsumer, asyncio.CancelledError):
+                raise
+            except Exception:
+                logger.exception("handling %s failed", message.get("type"))
 
     async def connect(self) -> None:
         coalesce.serve_from(asyncio.get_running_loop())
@@ -198,7 +283,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         # here are kept open (CONN_MAX_AGE) and checked where they are used, in the
         # database thread (database_sync_to_async).
         if message["type"] == "run.push":
-            await self.send(text_data=message["text"])
+            await self.base_send({"type": "websocket.send", "text": message["text"]})
             return
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:

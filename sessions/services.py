@@ -224,9 +224,16 @@ def invite_accept(*, invite: RoleInvite, user) -> TeamMember:
 @transaction.atomic
 def participant_join(*, run: Run, display_name: str = "", show_name: bool = False) -> Participant:
     """A new participant: waiting if the run has a waiting room, otherwise admitted."""
-    run = _locked(run)
+    # Only what a join needs, with the run's row locked so numbers don't collide.
+    run = Run.objects.select_for_update().only("pk", "status", "waiting_room").get(pk=run.pk)
     _require_open(run)
-    last = run.participants.order_by("-number").values_list("number", flat=True).first() or 0
+    last = (
+        Participant.objects.filter(run_id=run.pk)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+        or 0
+    )
     now = _now()
     admitted = not run.waiting_room
     participant = Participant.objects.create(

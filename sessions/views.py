@@ -9,10 +9,13 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -326,9 +329,31 @@ def join_code(request: HttpRequest) -> HttpResponse:
     )
 
 
+_join_pages: dict[tuple, str] = {}
+CSRF_PLACEHOLDER = "csrf-token-placeholder-7d1f"
+
+
+def _join_page(request: HttpRequest, run: Run) -> HttpResponse | None:
+    """The join page for a newcomer: the same for everyone but its CSRF token, so it is
+    rendered once per run (until the run's settings change), not once per person."""
+    if request.user.is_authenticated or get_messages(request):
+        return None
+    key = (run.pk, run.updated_at)
+    page = _join_pages.get(key)
+    if page is None:
+        if len(_join_pages) > 256:
+            _join_pages.clear()
+        context = {"run": run, "form": JoinForm(), "removed": False}
+        context["csrf_token"] = CSRF_PLACEHOLDER
+        page = _join_pages[key] = render_to_string("runs/join.html", context, request=request)
+    return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
+
+
 @never_cache
 def join(request: HttpRequest, code: str) -> HttpResponse:
-    run = Run.objects.filter(code=code).first()
+    # The hottest page in a join storm: read only what every request needs (the rest loads
+    # on the rare request that renders the page afresh).
+    run = Run.objects.only("pk", "code", "status", "updated_at").filter(code=code).first()
     if run is None:
         if _limited(request, "join"):
             return _too_many(request)
@@ -339,6 +364,10 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         ParticipantStatus.LEFT,
     ):
         return redirect("runs:participant", code=run.code)
+    if request.method != "POST" and participant is None:
+        cached = _join_page(request, run)
+        if cached is not None:
+            return cached
     form = JoinForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and run.status != Status.ENDED:
         if _limited(request, "join"):
