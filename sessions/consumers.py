@@ -29,6 +29,7 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.utils.crypto import constant_time_compare
 from django.utils.html import escape
 
+from dpup_workshop.layers import text_frame
 from sessions import actions, broadcast, coalesce, fragments, services
 from sessions.batching import batcher
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
@@ -201,6 +202,14 @@ class RunConsumer(AsyncWebsocketConsumer):
             pushes.cancel()
             with contextlib.suppress(asyncio.CancelledError, StopConsumer):
                 await pushes
+
+    async def _send_text(self, text: str) -> None:
+        """Send one text message, framed here and written straight out under daphne."""
+        protocol = self._wire
+        if protocol is not None and protocol.state == OPEN:
+            protocol.transport.write(text_frame(text))
+            return
+        await self.base_send({"type": "websocket.send", "text": text})
 
     async def _deliver(self, message: dict) -> None:
         """A push from the channel layer, straight to the socket.
@@ -389,7 +398,7 @@ class RunConsumer(AsyncWebsocketConsumer):
                 "choice": fields["choice"],
                 "choices": stored,
             }
-            await self.send(text_data=broadcast.envelope("answer.saved", "", extra=ack))
+            await self._send_text(broadcast.envelope("answer.saved", "", extra=ack))
 
     # --- events from the channel layer -----------------------------------------------------
 

@@ -44,8 +44,8 @@ def ws_url(base_url: str, code: str, view: str) -> str:
 
 
 def backoff(attempt: int) -> float:
-    """Full jitter from a quarter second, capped at 5 s: the same as live.js's."""
-    return random.random() * min(5.0, 0.25 * 2**attempt)
+    """Full jitter from a quarter second, capped at 3 s: the same as live.js's."""
+    return random.random() * min(3.0, 0.25 * 2**attempt)
 
 
 @dataclass

@@ -23,7 +23,7 @@
   function jitter(retry) {
     // Full jitter, capped: a restarted server isn't hit by everyone at once, and nobody
     // waits more than a few seconds once it is back.
-    return Math.random() * Math.min(5000, 250 * Math.pow(2, retry));
+    return Math.random() * Math.min(3000, 250 * Math.pow(2, retry));
   }
 
   function setStatus(state, text) {
