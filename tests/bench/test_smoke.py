@@ -14,8 +14,17 @@ def test_benchmark_smoke(tmp_path):
     out = tmp_path / "smoke.json"
     # Its own process: the benchmark sets Django up for the database it creates.
     done = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--n", "50", "--config", "embedded",
-         "--out", str(out)],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--n",
+            "50",
+            "--config",
+            "embedded",
+            "--out",
+            str(out),
+        ],  # fmt: skip
         cwd=REPO,
         capture_output=True,
         text=True,
