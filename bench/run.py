@@ -90,12 +90,7 @@ class App:
         self.servers = [Server(self.env, log=folder / f"daphne-{i}.log") for i in range(count)]
         for server in self.servers:
             server.start()
-        # This process reads the same database to check what was stored.
-        os.environ.update({k: v for k, v in extra.items() if k != "LOG_LEVEL"})
-        os.environ["DJANGO_SETTINGS_MODULE"] = "dpup_workshop.settings"
-        import django
-
-        django.setup()
+        self.sqlite_path = extra.get("SQLITE_PATH")
 
     @property
     def urls(self) -> list[str]:
@@ -106,6 +101,20 @@ class App:
                      "--no-waiting-room", "--title", "Benchmark", env=self.env)  # fmt: skip
         code = next(line for line in out.splitlines() if line.startswith("Join code"))
         return code.split(": ")[1].replace("-", "")
+
+    def count(self, sql: str, *params) -> int:
+        """A count straight from the run's database (its own connection: every run of the
+        benchmark has a database of its own)."""
+        if self.sqlite_path:
+            import sqlite3
+
+            with contextlib.closing(sqlite3.connect(self.sqlite_path)) as conn:
+                return conn.execute(sql.replace("%s", "?"), params).fetchone()[0]
+        import psycopg
+
+        dsn = f"postgresql://postgres@127.0.0.1:5432/{self.database}"
+        with psycopg.connect(dsn) as conn:
+            return conn.execute(sql, params).fetchone()[0]
 
     def usage(self) -> dict:
         parts = [server.usage() for server in self.servers]
@@ -120,23 +129,21 @@ class App:
             server.stop()
         if self.database:
             import psycopg
-            from django.db import connections
 
-            connections.close_all()
             with psycopg.connect(POSTGRES, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 
 
-def stored_answers(interaction_id: int) -> int:
-    from sessions.models import Response
-
-    return Response.objects.filter(interaction_id=interaction_id).exclude(choices=[]).count()
+def stored_answers(app: App, interaction_id: int) -> int:
+    return app.count("SELECT count(*) FROM runs_response WHERE interaction_id = %s", interaction_id)
 
 
-def stored_chat(code: str) -> int:
-    from sessions.models import ChatMessage
-
-    return ChatMessage.objects.filter(run__code=code, participant__isnull=False).count()
+def stored_chat(app: App, code: str) -> int:
+    return app.count(
+        "SELECT count(*) FROM runs_chatmessage c JOIN runs_run r ON r.id = c.run_id "
+        "WHERE r.code = %s AND c.participant_id IS NOT NULL",
+        code,
+    )
 
 
 # --- scenarios --------------------------------------------------------------------------------
@@ -249,7 +256,7 @@ async def floor(n: int, payload_bytes: int, *, advances: int = ADVANCES, rate: f
         process.wait()
 
 
-async def quiz_storm(staff, people) -> dict:
+async def quiz_storm(app: App, staff, people) -> dict:
     """Everyone answers the open quiz question at once."""
     from sessions.simulate import open_choices
 
@@ -291,7 +298,7 @@ async def quiz_storm(staff, people) -> dict:
     bars = [int(x) for x in re.findall(r'<span class="bar-count">(\d+)</span>', card)][
         : len(options)
     ]
-    stored = await asyncio.to_thread(stored_answers, interaction)
+    stored = await asyncio.to_thread(stored_answers, app, interaction)
     return {
         "quiz_ack_p50_ms": ms(pct(acks, 50)),
         "quiz_ack_p99_ms": ms(pct(acks, 99)),
@@ -312,7 +319,7 @@ async def quiz_storm(staff, people) -> dict:
 async def chat_burst(app: App, code: str, staff, people) -> dict:
     """A tenth of the room (up to 100) sends a chat line at once."""
     senders = people[: max(5, min(100, len(people) // 10))]
-    before = await asyncio.to_thread(stored_chat, code)
+    before = await asyncio.to_thread(stored_chat, app, code)
     logs = []
     staff.on_message = lambda socket, text, meta: (
         logs.append(text) if 'id="chat-log"' in text else None
@@ -326,7 +333,7 @@ async def chat_burst(app: App, code: str, staff, people) -> dict:
     )
     staff.on_message = None
     delivered = time.perf_counter() - started
-    stored = await asyncio.to_thread(stored_chat, code) - before
+    stored = await asyncio.to_thread(stored_chat, app, code) - before
     errors = sum(1 for p in senders for e in p.observer.errors if e.get("action") == "chat.send")
     return {
         "chat_sent": len(senders),
@@ -451,7 +458,7 @@ async def bench_once(n: int, config: str, scenarios: set[str]) -> dict:
         quiz = None
         if "quiz" in scenarios:
             print("  quiz storm…", file=sys.stderr)
-            quiz = await quiz_storm(staff, people)
+            quiz = await quiz_storm(app, staff, people)
             result |= {k: v for k, v in quiz.items() if not k.startswith("_")}
         if "chat" in scenarios:
             print("  chat burst…", file=sys.stderr)

@@ -146,14 +146,15 @@ def _connect(scope) -> tuple[Caller | int, str]:
     return caller, _snapshot(caller, fresh=False)
 
 
-def error_message(code: str, message: str, action: str | None = None) -> str:
+def error_message(
+    code: str, message: str, action: str | None = None, about: dict | None = None
+) -> str:
     html = (
         '<div id="ws-error" class="ws-error" role="alert" hx-swap-oob="true">'
         f"{escape(message)}</div>"
     )
-    return broadcast.envelope(
-        "error", html, extra={"code": code, "action": action, "message": message}
-    )
+    extra = {"code": code, "action": action, "message": message} | (about or {})
+    return broadcast.envelope("error", html, extra=extra)
 
 
 OPEN = 3  # autobahn's WebSocketProtocol.STATE_OPEN
@@ -376,6 +377,7 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def _answer(self, payload: dict) -> None:
         """Answers go through the batcher: written with others, acknowledged after commit."""
         spec = actions.REGISTRY["answer.choose"]
+        about = {k: payload.get(k) for k in ("interaction", "choice") if k in payload}
         try:
             fields = spec.clean(payload)
             check(spec.permission, self.caller.actor)
@@ -387,11 +389,15 @@ class RunConsumer(AsyncWebsocketConsumer):
                 selected=fields.get("selected", True),
             )
         except actions.PayloadError as exc:
-            await self.send(text_data=error_message("bad_payload", str(exc), spec.name))
+            await self._send_text(error_message("bad_payload", str(exc), spec.name, about))
         except PermissionDenied as exc:
-            await self.send(text_data=error_message("forbidden", str(exc), spec.name))
+            await self._send_text(error_message("forbidden", str(exc), spec.name, about))
         except ActionError as exc:
-            await self.send(text_data=error_message("not_now", str(exc), spec.name))
+            await self._send_text(error_message("not_now", str(exc), spec.name, about))
+        except Exception:  # the batch didn't commit: say so, keep the socket; nothing was saved
+            logger.exception("recording an answer failed")
+            message = "Your answer couldn't be saved just now. Please choose it again."
+            await self._send_text(error_message("not_saved", message, spec.name, about))
         else:
             ack = {
                 "interaction": fields["interaction"],
@@ -423,7 +429,9 @@ class RunConsumer(AsyncWebsocketConsumer):
         caller = self.caller
         if caller is None or event["user_id"] != caller.actor.user_id:
             return
-        actor = await database_sync_to_async(actor_for_user)(caller.run, self.scope.get("user"))
+        actor = await database_sync_to_async(
+            lambda: actor_for_user(caller.run, _user(self.scope))
+        )()
         if not actor.is_team:
             await self.close(code=CLOSE_FORBIDDEN)
             return

@@ -89,6 +89,10 @@
       }
       seen = info.v;
     }
+    if (info && info.t === "error" && info.action === "answer.choose") {
+      // Refused (closed, time's up...): don't send it again after a reconnect.
+      delete unsaved[info.interaction + ":" + info.choice];
+    }
     if (info && info.t === "error") {
       clearTimeout(errorTimer);
       errorTimer = setTimeout(function () {
@@ -254,7 +258,13 @@
   }
 
   function answerSaved(info) {
-    delete unsaved[info.interaction + ":" + info.choice];
+    // Forget a pending answer only if this is its acknowledgement: a later send for the same
+    // option, still on its way, stays pending (and is resent after a reconnect).
+    var key = info.interaction + ":" + info.choice;
+    var pending = unsaved[key];
+    if (pending && (info.choices.indexOf(pending.choice) >= 0) === (pending.selected !== false)) {
+      delete unsaved[key];
+    }
     if (!mine) return;
     var answer = mine.answers[info.interaction] || { text: "", passed: false, volunteer: false };
     answer.choices = info.choices;
@@ -351,6 +361,13 @@
   document.addEventListener("htmx:wsConfigSend", function (event) {
     var params = event.detail.parameters;
     if (params.action === "answer.choose") {
+      var card = event.target.closest ? event.target.closest("[data-interaction]") : null;
+      if (card && card.dataset.multiple !== "1") {
+        // One answer at a time: only the latest choice is worth resending.
+        Object.keys(unsaved).forEach(function (key) {
+          if (key.split(":")[0] === String(params.interaction)) delete unsaved[key];
+        });
+      }
       unsaved[params.interaction + ":" + params.choice] = {
         action: params.action, interaction: Number(params.interaction),
         choice: Number(params.choice), selected: params.selected !== false };

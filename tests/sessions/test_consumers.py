@@ -318,3 +318,20 @@ async def test_chat_reaches_the_room_escaped_and_muted_people_are_told(open_run,
     assert meta["code"] == "not_now" and "muted" in meta["message"]
     for communicator in (aroha, sam, host):
         await communicator.disconnect()
+
+
+async def test_a_member_who_keeps_a_role_keeps_their_socket(open_run, users):
+    boss = await db(actor_for_user)(open_run, open_run.facilitator)
+    await db(services.team_add)(run=open_run, actor=boss, user=users["hana"], role="presenter")
+    host, _, _ = await connect(open_run, await db(team_cookie)(users["hana"]), "host")
+    await receive(host)
+    member = await db(open_run.team.get)(user=users["hana"], role="presenter")
+    await db(services.team_remove)(run=open_run, actor=boss, member=member)
+    await drain(host)
+    await send(host, action="participant.admit_all")  # still the host: allowed
+    await send(host, action="sync")
+    meta, _ = await receive(host)
+    while meta["t"] != "snapshot":
+        assert meta["t"] != "error", meta
+        meta, _ = await receive(host)
+    await host.disconnect()
