@@ -1,21 +1,25 @@
 """ASGI entry point: websockets through Channels; HTTP through Django's WSGI handler.
 
-HTTP requests run the whole Django stack (middleware and view) in one hop to the worker
-thread. Django's ASGI handler, with middleware that is partly sync-only (WhiteNoise), would
-hop between the event loop and a fresh thread several times per request and open a new
-database connection on each request's thread: about ten times the cost of the page itself.
-None of this app's views are async, so nothing is lost.
+HTTP requests run the whole Django stack (middleware and view) in one hop to a worker
+thread (see http.py). Django's ASGI handler, with middleware that is partly sync-only
+(WhiteNoise), would hop between the event loop and a fresh thread several times per request
+and open a new database connection on each request's thread: about ten times the cost of the
+page itself. None of this app's views are async, so nothing is lost.
 """
 
 import gc
 import os
 
-from asgiref.wsgi import WsgiToAsgi
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dpup_workshop.settings")
 # Django must be set up before anything imports models.
-django_http_app = WsgiToAsgi(get_wsgi_application())
+wsgi_application = get_wsgi_application()
+
+from dpup_workshop.http import WsgiBridge  # noqa: E402
+
+django_http_app = WsgiBridge(wsgi_application, threads=settings.HTTP_THREADS)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

@@ -6,7 +6,6 @@ import asyncio
 import secrets
 import time
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -14,6 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from dpup_workshop.eventloop import call_in_loop
 from slides.models import Deck
 
 
@@ -53,7 +53,7 @@ def _channel_layer_status() -> dict:
     backend = f"{type(layer).__module__}.{type(layer).__name__}"
     started = time.perf_counter()
     try:
-        async_to_sync(_round_trip)(layer)
+        call_in_loop(_round_trip, layer)
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "backend": backend, "error": str(exc) or type(exc).__name__}
     return {

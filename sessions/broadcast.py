@@ -17,9 +17,10 @@ import json
 import logging
 from collections.abc import Callable
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from dpup_workshop.eventloop import call_in_loop
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def claim_versions(run, audiences: tuple[str, ...]) -> dict[str, tuple[int, int]
 def send_now(group: str, text: str) -> None:
     """Send a pushed message to a group right away (outside any transaction)."""
     layer = get_channel_layer()
-    async_to_sync(layer.group_send)(group, {"type": "run.push", "text": text})
+    call_in_loop(layer.group_send, group, {"type": "run.push", "text": text})
 
 
 def publish(
@@ -115,7 +116,7 @@ def send_personal(run_id: int, participant_id: int, message: dict) -> None:
 
     def send() -> None:
         layer = get_channel_layer()
-        async_to_sync(layer.group_send)(participant_group_name(run_id, participant_id), message)
+        call_in_loop(layer.group_send, participant_group_name(run_id, participant_id), message)
 
     transaction.on_commit(send)
 
@@ -123,6 +124,6 @@ def send_personal(run_id: int, participant_id: int, message: dict) -> None:
 def send_to_group(group: str, message: dict) -> None:
     def send() -> None:
         layer = get_channel_layer()
-        async_to_sync(layer.group_send)(group, message)
+        call_in_loop(layer.group_send, group, message)
 
     transaction.on_commit(send)

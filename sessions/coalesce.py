@@ -20,22 +20,9 @@ from collections.abc import Callable, Hashable
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
+from dpup_workshop.eventloop import call_soon, serving_loop
+
 logger = logging.getLogger(__name__)
-
-_loop: asyncio.AbstractEventLoop | None = None
-
-
-def serve_from(loop: asyncio.AbstractEventLoop) -> None:
-    """Remember the event loop that serves the sockets (called as sockets connect)."""
-    global _loop
-    _loop = loop
-
-
-def serving_loop() -> asyncio.AbstractEventLoop | None:
-    loop = _loop
-    if loop is None or loop.is_closed() or not loop.is_running():
-        return None
-    return loop
 
 
 class Coalescer:
@@ -59,7 +46,7 @@ class Coalescer:
             if key in self._pending:
                 return
             self._pending.add(key)
-        loop.call_soon_threadsafe(self._schedule, loop, key)
+        call_soon(loop, self._schedule, loop, key)
 
     def _schedule(self, loop: asyncio.AbstractEventLoop, key: Hashable) -> None:
         loop.call_later(self.delay, lambda: loop.create_task(self._flush_async(key)))

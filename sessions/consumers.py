@@ -29,8 +29,9 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.utils.crypto import constant_time_compare
 from django.utils.html import escape
 
+from dpup_workshop import eventloop
 from dpup_workshop.layers import text_frame
-from sessions import actions, broadcast, coalesce, fragments, services
+from sessions import actions, broadcast, fragments, services
 from sessions.batching import batcher
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
 from sessions.models import Participant, ParticipantStatus, Run
@@ -242,7 +243,7 @@ class RunConsumer(AsyncWebsocketConsumer):
                 logger.exception("handling %s failed", message.get("type"))
 
     async def connect(self) -> None:
-        coalesce.serve_from(asyncio.get_running_loop())
+        eventloop.serve_from(asyncio.get_running_loop())
         resolved, snapshot = await database_sync_to_async(_connect)(self.scope)
         if isinstance(resolved, int):
             # Accept then close, so the browser sees our code and stops retrying.

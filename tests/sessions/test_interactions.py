@@ -339,12 +339,12 @@ def test_a_thousand_changes_are_a_few_pushes():
     import asyncio
     import threading
 
-    from sessions import coalesce
+    from dpup_workshop import eventloop
 
     loop = asyncio.new_event_loop()
     server = threading.Thread(target=loop.run_forever, daemon=True)
     server.start()
-    coalesce.serve_from(loop)
+    eventloop.serve_from(loop)
     flushed = []
     coalescer = Coalescer("test", flushed.append, delay=lambda: 0.05)
     try:

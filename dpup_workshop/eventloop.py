@@ -1,0 +1,59 @@
+"""The event loop that serves the sockets, and running coroutines on it from worker threads.
+
+Views, services and coalesced flushes run in worker threads; what they send to the channel
+layer must run on the loop that owns the sockets. asgiref's `async_to_sync` does that, but
+it runs the coroutine in a copy of the calling thread's context, which names that call's
+short-lived executor. Anything the coroutine schedules on the loop (a socket write that has
+to wait, a connection that resumes reading) keeps that context, and a request served from it
+later fails with "CurrentThreadExecutor already quit or is broken" (asgiref #491, #526).
+`call_in_loop` starts the coroutine in a fresh, empty context instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def serve_from(loop: asyncio.AbstractEventLoop) -> None:
+    """Remember the event loop that serves the sockets (called as requests and sockets come)."""
+    global _loop
+    _loop = loop
+
+
+def serving_loop() -> asyncio.AbstractEventLoop | None:
+    loop = _loop
+    if loop is None or loop.is_closed() or not loop.is_running():
+        return None
+    return loop
+
+
+def _on_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+def call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., Any], *args: Any) -> None:
+    """`loop.call_soon_threadsafe`, with the callback (and any task it makes) in a fresh context."""
+    loop.call_soon_threadsafe(callback, *args, context=contextvars.Context())
+
+
+def call_in_loop(function: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+    """Run `await function(*args)` on the serving loop from a worker thread; return its result.
+
+    Without a serving loop (management commands, synchronous tests) this is `async_to_sync`.
+    """
+    loop = serving_loop()
+    if loop is None or _on_loop_thread(loop):
+        return async_to_sync(function)(*args)
+    # run_coroutine_threadsafe schedules in the caller's context: run it inside an empty one.
+    future = contextvars.Context().run(asyncio.run_coroutine_threadsafe, function(*args), loop)
+    return future.result()
