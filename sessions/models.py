@@ -222,7 +222,7 @@ class TeamMember(models.Model):
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["run", "role", "id"]
+        ordering = ["run_id", "role", "id"]
         constraints = [
             models.UniqueConstraint(fields=["run", "user", "role"], name="teammember_unique"),
         ]
@@ -249,7 +249,7 @@ class RoleInvite(models.Model):
     uses = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["run", "role", "-created_at"]
+        ordering = ["run_id", "role", "-created_at"]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} invite for {self.run}"
@@ -290,7 +290,7 @@ class Participant(models.Model):
     hand_raised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["run", "number"]
+        ordering = ["run_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["run", "number"], name="participant_unique_number"),
         ]
@@ -377,7 +377,7 @@ class Interaction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["run", "id"]
+        ordering = ["run_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["run", "key"], name="interaction_unique_key"),
         ]
@@ -411,7 +411,7 @@ class Response(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["interaction", "id"]
+        ordering = ["interaction_id", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["interaction", "participant"], name="response_one_per_person"
@@ -431,7 +431,7 @@ class Breakout(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["run", "-started_at"]
+        ordering = ["run_id", "-started_at"]
 
     def __str__(self) -> str:
         return f"Breakouts on {self.interaction}"
@@ -445,7 +445,7 @@ class BreakoutGroup(models.Model):
     members = models.ManyToManyField(Participant, related_name="breakout_groups", blank=True)
 
     class Meta:
-        ordering = ["breakout", "number"]
+        ordering = ["breakout_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["breakout", "number"], name="group_unique_number"),
         ]
@@ -471,7 +471,7 @@ class ChatMessage(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["run", "id"]
+        ordering = ["run_id", "id"]
 
     def __str__(self) -> str:
         return self.text[:60]
@@ -490,7 +490,7 @@ class AudienceQuestion(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["run", "-votes", "id"]
+        ordering = ["run_id", "-votes", "id"]
 
     def __str__(self) -> str:
         return self.text[:60]
