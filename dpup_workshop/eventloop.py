@@ -12,11 +12,15 @@ later fails with "CurrentThreadExecutor already quit or is broken" (asgiref #491
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
+
+# Longest a worker thread waits for a coroutine it ran on the loop (a stopped loop never answers).
+CALL_TIMEOUT = 30.0
 
 _loop: asyncio.AbstractEventLoop | None = None
 
@@ -50,10 +54,23 @@ def call_in_loop(function: Callable[..., Awaitable[Any]], *args: Any) -> Any:
     """Run `await function(*args)` on the serving loop from a worker thread; return its result.
 
     Without a serving loop (management commands, synchronous tests) this is `async_to_sync`.
+    The coroutine must not call back into thread-sensitive `sync_to_async`: the calling
+    thread (perhaps the database thread) is waiting for it. The channel layers' sends don't.
     """
     loop = serving_loop()
     if loop is None or _on_loop_thread(loop):
         return async_to_sync(function)(*args)
-    # run_coroutine_threadsafe schedules in the caller's context: run it inside an empty one.
-    future = contextvars.Context().run(asyncio.run_coroutine_threadsafe, function(*args), loop)
-    return future.result()
+    coroutine = function(*args)
+    try:
+        # run_coroutine_threadsafe schedules in the caller's context: run it in an empty one.
+        future = contextvars.Context().run(asyncio.run_coroutine_threadsafe, coroutine, loop)
+    except RuntimeError:  # the loop closed since we looked: the server is shutting down
+        coroutine.close()
+        raise
+    try:
+        return future.result(timeout=CALL_TIMEOUT)
+    except concurrent.futures.TimeoutError:
+        future.cancel()
+        raise TimeoutError(
+            f"{function.__qualname__} took over {CALL_TIMEOUT}s on the event loop"
+        ) from None

@@ -17,6 +17,7 @@ static files are small; it streams nothing.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,8 @@ from tempfile import SpooledTemporaryFile
 from typing import Any
 
 from dpup_workshop import eventloop
+
+logger = logging.getLogger(__name__)
 
 MAX_DUPLICATE_HEADERS = 100
 
@@ -33,14 +36,14 @@ class BadRequest(ValueError):
 
 
 def build_environ(scope: dict, body) -> dict[str, Any]:
-    script_name = scope.get("root_path", "").encode("utf8").decode("latin1")
+    # The app is served from the root. daphne takes `root_path` from a request header anyone
+    # can send (Daphne-Root-Path), and Django would put it in front of every URL it builds;
+    # a deployment under a prefix sets FORCE_SCRIPT_NAME instead.
     path_info = scope["path"].encode("utf8").decode("latin1")
-    if path_info.startswith(script_name):
-        path_info = path_info[len(script_name) :]
     server = scope.get("server") or ("localhost", 80)
     environ = {
         "REQUEST_METHOD": scope["method"],
-        "SCRIPT_NAME": script_name,
+        "SCRIPT_NAME": "",
         "PATH_INFO": path_info,
         "QUERY_STRING": scope["query_string"].decode("ascii"),
         "SERVER_PROTOCOL": f"HTTP/{scope['http_version']}",
@@ -64,7 +67,9 @@ def build_environ(scope: dict, body) -> dict[str, Any]:
         if len(headers[name]) >= MAX_DUPLICATE_HEADERS:
             raise BadRequest(f"Too many {raw_name.decode('latin1')} headers.")
         headers[name].append(raw_value.decode("latin1"))
-    environ.update((name, ",".join(values)) for name, values in headers.items())
+    for name, values in headers.items():
+        # Several Cookie headers are one cookie list (RFC 6265); other fields join with ",".
+        environ[name] = ("; " if name == "HTTP_COOKIE" else ",").join(values)
     return environ
 
 
@@ -94,6 +99,25 @@ class Response:
             if close is not None:
                 close()  # Django's request_finished: old database connections are tidied
         return self
+
+    def framed(self) -> tuple[list[tuple[bytes, bytes]], bytes]:
+        """The headers and body to send, with a Content-Length that matches the body.
+
+        A declared length that is wrong (say, a static file that changed size since start-up)
+        would leave the browser waiting for bytes that never come, or read the surplus as the
+        next response on a kept-alive connection.
+        """
+        body = b"".join(self.chunks)
+        declared = [value for name, value in self.headers if name == b"content-length"]
+        if declared and declared != [str(len(body)).encode()]:
+            logger.warning(
+                "response declared Content-Length %s but has %d bytes; sent with the true length",
+                b",".join(declared).decode("latin1"),
+                len(body),
+            )
+            headers = [(n, v) for n, v in self.headers if n != b"content-length"]
+            return [*headers, (b"content-length", str(len(body)).encode())], body
+        return self.headers, body
 
 
 def _bad_request(message: str) -> Response:
@@ -133,7 +157,6 @@ class WsgiBridge:
                     break
             body.seek(0)
             response = await loop.run_in_executor(self.executor, self._run, scope, body)
-        await send(
-            {"type": "http.response.start", "status": response.status, "headers": response.headers}
-        )
-        await send({"type": "http.response.body", "body": b"".join(response.chunks)})
+        headers, content = response.framed()
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        await send({"type": "http.response.body", "body": content})

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import http.client
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 import pytest
 
-from dpup_workshop.http import MAX_DUPLICATE_HEADERS, WsgiBridge
+from dpup_workshop import eventloop
+from dpup_workshop.http import MAX_DUPLICATE_HEADERS, WsgiBridge, build_environ
 from tests.conftest import DPUP
 from tests.server import Server, app_env, manage
 
@@ -85,6 +90,67 @@ async def test_too_many_repeated_headers_are_a_bad_request():
     assert b"Too many x-spam headers" in sent[1]["body"]
 
 
+async def test_a_wrong_content_length_is_corrected_not_sent():
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Length", "3")])
+        return [b"longer than three"]
+
+    sent = await call(WsgiBridge(app, threads=1), scope())
+    assert (b"content-length", b"17") in sent[0]["headers"]
+    assert (b"content-length", b"3") not in sent[0]["headers"]
+    assert sent[1]["body"] == b"longer than three"
+
+
+def test_the_client_cannot_choose_the_script_name():
+    environ = build_environ(dict(scope(path="/join/"), root_path="https://evil.example"), None)
+    assert environ["SCRIPT_NAME"] == "" and environ["PATH_INFO"] == "/join/"
+
+
+def test_repeated_cookie_headers_stay_separate_cookies():
+    headers = [(b"cookie", b"sessionid=abc"), (b"cookie", b"csrftoken=xyz")]
+    assert build_environ(scope(headers=headers), None)["HTTP_COOKIE"] == (
+        "sessionid=abc; csrftoken=xyz"
+    )
+
+
+@pytest.fixture
+def serving_loop():
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    eventloop.serve_from(loop)
+    yield loop
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join()
+    loop.close()
+
+
+marker = contextvars.ContextVar("marker", default="clean")
+
+
+def test_a_worker_thread_runs_coroutines_on_the_serving_loop_in_a_fresh_context(serving_loop):
+    async def where():
+        return asyncio.get_running_loop(), marker.get()
+
+    def worker():
+        marker.set("from the worker thread")
+        return eventloop.call_in_loop(where)
+
+    with ThreadPoolExecutor(1) as pool:
+        loop, seen = pool.submit(worker).result()
+    assert loop is serving_loop and seen == "clean"
+
+
+def test_a_coroutine_that_never_finishes_is_given_up_on(serving_loop, monkeypatch):
+    monkeypatch.setattr(eventloop, "CALL_TIMEOUT", 0.2)
+
+    async def stuck():
+        await asyncio.sleep(30)
+
+    with ThreadPoolExecutor(1) as pool, pytest.raises(TimeoutError, match="stuck"):
+        pool.submit(eventloop.call_in_loop, stuck).result()
+
+
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("http")
@@ -147,3 +213,14 @@ def test_people_joining_on_kept_alive_connections_never_see_a_server_error(app_s
     assert [s for s in statuses if s[2] >= 500] == []
     assert statuses.count(("POST", f"/join/{code}/", 302)) == 8
     assert statuses.count(("GET", f"/runs/{code}/", 200)) == 16
+
+
+def test_a_root_path_header_does_not_rewrite_the_links(app_server):
+    server, _ = app_server
+    browser = KeptAlive(server.url)
+    browser.connection.request(
+        "GET", "/join/", headers={"Daphne-Root-Path": "https://evil.example"}
+    )
+    page = browser.connection.getresponse().read().decode()
+    assert 'href="/accounts/login/' in page
+    assert "evil.example" not in page
