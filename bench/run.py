@@ -15,7 +15,6 @@ import contextlib
 import gc
 import html
 import json
-import logging
 import os
 import platform
 import random
@@ -32,10 +31,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.servers import Server, app_env, free_port, manage  # noqa: E402
+from bench.servers import Server, app_env, create_run, free_port, prepare  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
-logging.getLogger("httpx").setLevel(logging.WARNING)
 STAFF = ("bench-facilitator", "bench-password-123")
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS = "redis://127.0.0.1:6379/0"
@@ -82,10 +80,7 @@ class App:
         else:
             extra["SQLITE_PATH"] = str(folder / "bench.sqlite3")
         self.env = app_env(**extra)
-        manage("migrate", "--no-input", env=self.env)
-        manage("load_deck", str(REPO / "content" / "decks" / "dpup-intro"), env=self.env)
-        manage("ensure_demo_facilitator", "--username", STAFF[0], "--password", STAFF[1],
-               env=self.env)  # fmt: skip
+        prepare(self.env, STAFF)
         count = 2 if config == "redis" else 1
         self.servers = [Server(self.env, log=folder / f"daphne-{i}.log") for i in range(count)]
         for server in self.servers:
@@ -97,10 +92,7 @@ class App:
         return [server.url for server in self.servers]
 
     def new_run(self) -> str:
-        out = manage("create_run", "--deck", "dpup-intro", "--facilitator", STAFF[0],
-                     "--no-waiting-room", "--title", "Benchmark", env=self.env)  # fmt: skip
-        code = next(line for line in out.splitlines() if line.startswith("Join code"))
-        return code.split(": ")[1].replace("-", "")
+        return create_run(self.env, STAFF[0], "--no-waiting-room", "--title", "Benchmark")
 
     def count(self, sql: str, *params) -> int:
         """A count straight from the run's database (its own connection: every run of the
@@ -420,7 +412,6 @@ async def bench_once(n: int, config: str, scenarios: set[str]) -> dict:
     try:
         code = await asyncio.to_thread(app.new_run)
         staff = await team_socket(app.urls[0], code, *STAFF)
-        staff.reconnect = True
         await staff.connect()
         await staff.wait_for(lambda o: o.snapshots >= 1)
         await staff.send(action="run.start")

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
+DPUP = REPO / "content" / "decks" / "dpup-intro"
 
 
 def free_port() -> int:
@@ -37,6 +37,24 @@ def manage(*args: str, env: dict[str, str]) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
     return result.stdout
+
+
+def prepare(env: dict[str, str], *accounts: tuple[str, str]) -> None:
+    """A database ready to serve: migrated, the DPUP deck loaded, these (username, password)
+    facilitator accounts in place."""
+    manage("migrate", "--no-input", env=env)
+    manage("load_deck", str(DPUP), env=env)
+    for username, password in accounts:
+        manage("ensure_demo_facilitator", "--username", username, "--password", password, env=env)
+
+
+def create_run(env: dict[str, str], facilitator: str, *options: str) -> str:
+    """A run of the DPUP deck made with `create_run`; returns its join code (no dashes)."""
+    out = manage(
+        "create_run", "--deck", "dpup-intro", "--facilitator", facilitator, *options, env=env
+    )
+    line = next(line for line in out.splitlines() if line.startswith("Join code"))
+    return line.split(": ")[1].replace("-", "")
 
 
 class Server:

@@ -53,7 +53,6 @@ class LocalChannelLayer(BaseChannelLayer):
         self.channels: dict[str, asyncio.Queue] = {}
         self.groups: dict[str, dict[str, None]] = {}
         self.direct: dict[str, Callable[[dict], Awaitable[None]]] = {}
-        self.dropped = 0  # messages not delivered because a receiver's queue was full
 
     def attach(self, channel: str, deliver: Callable[[dict], Awaitable[None]]) -> None:
         """Deliver pushes for `channel` by calling `deliver` (a consumer's socket send)."""
@@ -127,9 +126,7 @@ class LocalChannelLayer(BaseChannelLayer):
                 continue
             queue = self._queue(channel)
             if queue.full():
-                # A receiver that stopped reading doesn't hold up the room.
-                self.dropped += 1
-                continue
+                continue  # a receiver that stopped reading doesn't hold up the room
             queue.put_nowait(message)
 
     async def flush(self) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from sessions import activity
-from sessions.interactions import get_interaction, lock_run, participant_in_room
+from sessions.interactions import get_interaction, lock_run, participant_in_room, require_open
 from sessions.models import Kind, Run, State
 from sessions.permissions import ActionError, Actor, check
 from sessions.services import publish_live
@@ -44,8 +44,7 @@ def scoreboard_join(*, run: Run, actor: Actor, joined: bool) -> None:
     """A participant chooses to appear, by name, on the scoreboard (or not any more)."""
     check("scoreboard.join", actor)
     participant = participant_in_room(actor)
-    if participant.run.status == "ended":
-        raise ActionError("This workshop has ended.")
+    require_open(participant.run)
     if not participant.run.quiz_scoreboard:
         raise ActionError("This workshop has no scoreboard.")
     if joined and not (participant.display_name and participant.show_name):

@@ -33,10 +33,6 @@ class SegmentTime:
     actual: float  # seconds so far
     state: str  # "done", "current" or "upcoming"
 
-    @property
-    def over(self) -> float:
-        return self.actual - self.planned
-
 
 @dataclass(frozen=True)
 class Cut:
@@ -54,7 +50,6 @@ class Cut:
 class AgendaStatus:
     now: datetime
     running: bool
-    started: bool
     segments: list[SegmentTime]
     current: int
     total_planned: int
@@ -143,7 +138,6 @@ def agenda_status(
     return AgendaStatus(
         now=now,
         running=running,
-        started=started_at is not None,
         segments=segments,
         current=current,
         total_planned=total_planned,

@@ -21,6 +21,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from dpup_workshop.eventloop import call_in_loop
+from dpup_workshop.layers import DIRECT
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,8 @@ STAFF = "staff"
 PARTICIPANTS = "participants"
 WAITING = "waiting"
 SCREEN = "screen"
-AUDIENCES = (STAFF, PARTICIPANTS, WAITING, SCREEN)
+# The message type every pushed fragment travels as (layers.py writes it straight out).
+PUSH = DIRECT
 
 
 def run_group_name(run_id: int, audience: str) -> str:
@@ -57,13 +59,6 @@ def envelope(
     return f"<!--ev {text}-->{html}"
 
 
-def parse_meta(text: str) -> dict | None:
-    """The metadata of a message (used by tests and the load generator)."""
-    if not text.startswith("<!--ev "):
-        return None
-    return json.loads(text[7 : text.index("-->")])
-
-
 def claim_versions(run, audiences: tuple[str, ...]) -> dict[str, tuple[int, int]]:
     """Give the run a new version and note it as the latest for each audience.
 
@@ -82,8 +77,19 @@ def claim_versions(run, audiences: tuple[str, ...]) -> dict[str, tuple[int, int]
 
 def send_now(group: str, text: str) -> None:
     """Send a pushed message to a group right away (outside any transaction)."""
+    send_all_now([(group, text)])
+
+
+def send_all_now(messages: list[tuple[str, str]]) -> None:
+    """Send pushed messages, each to its group, in one trip to the event loop."""
     layer = get_channel_layer()
-    call_in_loop(layer.group_send, group, {"type": "run.push", "text": text})
+
+    async def send_all() -> None:
+        for group, text in messages:
+            await layer.group_send(group, {"type": PUSH, "text": text})
+
+    if messages:
+        call_in_loop(send_all)
 
 
 def publish(
@@ -111,17 +117,9 @@ def publish(
     transaction.on_commit(send_all)
 
 
-def send_personal(run_id: int, participant_id: int, message: dict) -> None:
-    """After commit, a message to one participant's sockets (handled by the consumer)."""
-
-    def send() -> None:
-        layer = get_channel_layer()
-        call_in_loop(layer.group_send, participant_group_name(run_id, participant_id), message)
-
-    transaction.on_commit(send)
-
-
 def send_to_group(group: str, message: dict) -> None:
+    """After commit, a message to a group's sockets (handled by the consumer)."""
+
     def send() -> None:
         layer = get_channel_layer()
         call_in_loop(layer.group_send, group, message)

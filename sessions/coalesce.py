@@ -67,7 +67,3 @@ class Coalescer:
             self.flush(key)
         except Exception:
             logger.exception("%s: flushing %r failed", self.name, key)
-
-    def pending(self) -> int:
-        with self._lock:
-            return len(self._pending)

@@ -17,6 +17,7 @@ import logging
 import time
 from dataclasses import dataclass
 from importlib import import_module
+from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
@@ -25,8 +26,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
-from django.utils.crypto import constant_time_compare
+from django.contrib.auth import get_user
 from django.utils.html import escape
 
 from dpup_workshop import eventloop
@@ -69,18 +69,13 @@ def _session(scope):
 
 
 def _user(scope):
-    """The logged-in user from the session (only team views need one)."""
+    """The logged-in user from the session, checked as for a page (only team views need one).
+
+    Django's own check: an inactive user, or a session from before a password change, is
+    anonymous.
+    """
     session = scope.get("session")
-    user_id = session.get(SESSION_KEY) if session is not None else None
-    if user_id is None:
-        return None
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return None
-    # A session from before a password change is not good any more.
-    if not constant_time_compare(session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
-        return None
-    return user
+    return get_user(SimpleNamespace(session=session)) if session is not None else None
 
 
 def _resolve(scope) -> Caller | int:
@@ -97,20 +92,20 @@ def _resolve(scope) -> Caller | int:
             return CLOSE_FORBIDDEN
         return Caller(run, actor, SCREEN if view == "screen" else STAFF)
     session = scope.get("session")
-    participant = None
-    if session is not None:
-        # The session names the participant per run id; the code names the run.
-        for key, value in session.items():
-            if key.startswith("runs:") and key.endswith(":participant"):
-                found = (
-                    Participant.objects.select_related("run")
-                    .defer("run__deck_snapshot")
-                    .filter(pk=value, run__code=code)
-                    .first()
-                )
-                if found is not None:
-                    participant = found
-                    break
+    # The session names the participant per run id; the code names the run.
+    ids = [
+        value
+        for key, value in (session.items() if session is not None else ())
+        if key.startswith("runs:") and key.endswith(":participant")
+    ]
+    participant = (
+        Participant.objects.select_related("run")
+        .defer("run__deck_snapshot")
+        .filter(pk__in=ids, run__code=code)
+        .first()
+        if ids
+        else None
+    )
     if participant is None:
         return CLOSE_NOT_FOUND if not Run.objects.filter(code=code).exists() else CLOSE_FORBIDDEN
     if participant.status in (ParticipantStatus.REMOVED, ParticipantStatus.LEFT):
@@ -293,7 +288,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         # close stale database connections, for every message to every socket; connections
         # here are kept open (CONN_MAX_AGE) and checked where they are used, in the
         # database thread (database_sync_to_async).
-        if message["type"] == "run.push":
+        if message["type"] == broadcast.PUSH:
             await self.base_send({"type": "websocket.send", "text": message["text"]})
             return
         handler = getattr(self, get_handler_name(message), None)

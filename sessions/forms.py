@@ -85,9 +85,8 @@ class RunForm(forms.ModelForm):
             "plan": forms.RadioSelect,
         }
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
         self.fields["deck"].queryset = Deck.objects.all()
         self.fields["deck"].empty_label = None
         self.fields["retention_days"].min_value = 1

@@ -83,11 +83,15 @@ def push_group_boards(run: Run, areas: set[str]) -> None:
     breakout = run.breakouts.filter(ended_at__isnull=True).first()
     if breakout is None:
         return
+    messages = []
     for group in breakout.groups.prefetch_related("members"):
         html = render("group_board", selectors.group_board_context(group))
         text = broadcast.envelope("group.board", html)
-        for member in group.members.all():
-            broadcast.send_now(broadcast.participant_group_name(run.pk, member.pk), text)
+        messages += [
+            (broadcast.participant_group_name(run.pk, member.pk), text)
+            for member in group.members.all()
+        ]
+    broadcast.send_all_now(messages)
 
 
 def render_personal(participant: Participant) -> str:
@@ -159,10 +163,10 @@ def render_snapshot(run: Run, audience: str) -> str:
     if html is None:
         if len(_snapshots) > 1024:
             _snapshots.clear()
-        context = selectors.participant_context(run) | selectors.activity_context(run, audience)
         if audience == SCREEN:
-            html = render("screen_live", context)
+            html = render_live(run, SCREEN)
         else:
+            context = selectors.participant_context(run) | selectors.activity_context(run, audience)
             context |= selectors.chat_context(run, PARTICIPANTS)
             context |= selectors.questions_context(run, PARTICIPANTS)
             context["state"] = "live"

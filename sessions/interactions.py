@@ -46,6 +46,7 @@ def _now():
 
 
 def lock_run(run: Run) -> Run:
+    """The run re-read with its row locked for the rest of the transaction."""
     return Run.objects.select_for_update().get(pk=run.pk)
 
 
@@ -70,7 +71,7 @@ def participant_in_room(actor: Actor) -> Participant:
     return participant
 
 
-def _require_live(run: Run) -> None:
+def require_open(run: Run) -> None:
     if run.status == Status.ENDED:
         raise ActionError("This workshop has ended.")
 
@@ -168,7 +169,7 @@ def interaction_open(
     """Open (or re-open) any interaction by hand; it stays open until closed by hand."""
     run = lock_run(run)
     check("interaction.open", actor, run.current_segment)
-    _require_live(run)
+    require_open(run)
     item = get_interaction(run, interaction)
     if timer is not None and not 10 <= timer <= 600:
         raise ActionError("A timer runs for between 10 seconds and 10 minutes.")
@@ -215,7 +216,7 @@ def interaction_create(
     """An ad-hoc prompt or poll, opened at once."""
     run = lock_run(run)
     check("interaction.create", actor, run.current_segment)
-    _require_live(run)
+    require_open(run)
     text = text.strip()
     if kind not in (Kind.PROMPT, Kind.POLL):
         raise ActionError("Make a prompt or a poll.")
@@ -246,7 +247,7 @@ def tally_add(*, run: Run, actor: Actor, interaction: int, option: int, amount: 
     """Count answers given aloud or in the chat, by hand."""
     run = lock_run(run)
     check("interaction.tally", actor, run.current_segment)
-    _require_live(run)
+    require_open(run)
     item = get_interaction(run, interaction)
     if not item.is_choice or not 0 <= option < len(item.options):
         raise ActionError("No such option.")
@@ -495,7 +496,7 @@ def breakout_start(
     """Split the admitted participants at random into `groups` groups for a prompt."""
     run = lock_run(run)
     check("breakout.start", actor)
-    _require_live(run)
+    require_open(run)
     item = get_interaction(run, interaction)
     if item.kind != Kind.PROMPT:
         raise ActionError("Breakout groups discuss a share-out prompt.")
@@ -514,9 +515,15 @@ def breakout_start(
         )
     random.Random(seed).shuffle(people)
     breakout = Breakout.objects.create(run=run, interaction=item)
-    made = [BreakoutGroup.objects.create(breakout=breakout, number=n + 1) for n in range(groups)]
-    for index, person in enumerate(people):
-        made[index % groups].members.add(person)
+    made = BreakoutGroup.objects.bulk_create(
+        BreakoutGroup(breakout=breakout, number=n + 1) for n in range(groups)
+    )
+    Member = BreakoutGroup.members.through
+    Member.objects.bulk_create(
+        Member(breakoutgroup_id=made[index % groups].pk, participant_id=person.pk)
+        for index, person in enumerate(people)
+    )
+    for person in people:
         activity.changed_for(run.pk, person.pk)
     if item.state != State.OPEN:
         _open(item, _now())
@@ -599,7 +606,7 @@ def chat_send(*, run: Run, actor: Actor, text: str) -> ChatMessage:
     run = Run.objects.get(pk=run.pk)
     if not run.chat_enabled:
         raise ActionError("Chat is off for this workshop.")
-    _require_live(run)
+    require_open(run)
     text = " ".join(text.split()) if "\n" not in text else text.strip()
     if not text:
         raise ActionError("Write a message first.")
@@ -655,7 +662,7 @@ def participant_mute(*, run: Run, actor: Actor, participant: int, muted: bool = 
 def hand_raise(*, run: Run, actor: Actor, raised: bool) -> None:
     check("hand.raise", actor)
     participant = participant_in_room(actor)
-    _require_live(participant.run)
+    require_open(participant.run)
     participant.hand_raised_at = (participant.hand_raised_at or _now()) if raised else None
     participant.save(update_fields=["hand_raised_at"])
     activity.changed_for(run.pk, participant.pk)
@@ -684,7 +691,7 @@ def hand_lower(*, run: Run, actor: Actor, participant: int | None = None) -> int
 def question_ask(*, run: Run, actor: Actor, text: str) -> AudienceQuestion:
     check("question.ask", actor)
     participant = participant_in_room(actor)
-    _require_live(run)
+    require_open(run)
     text = text.strip()
     if not text:
         raise ActionError("Write your question first.")
@@ -704,7 +711,7 @@ def question_upvote(*, run: Run, actor: Actor, question: int) -> AudienceQuestio
     """Upvote a question (again to take the vote back). Not your own."""
     check("question.upvote", actor)
     participant = participant_in_room(actor)
-    _require_live(participant.run)
+    require_open(participant.run)
     target = (
         AudienceQuestion.objects.select_for_update()
         .filter(pk=question, run=run, hidden=False)

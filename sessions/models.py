@@ -184,14 +184,6 @@ class Run(models.Model):
         return tuple(line.strip() for line in self.agency_initiatives.splitlines() if line.strip())
 
     @property
-    def is_live(self) -> bool:
-        return self.status == Status.LIVE
-
-    @property
-    def is_running(self) -> bool:
-        return self.running_since is not None
-
-    @property
     def purge_after(self):
         if self.ended_at is None:
             return None

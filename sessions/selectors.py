@@ -4,7 +4,7 @@ audience's fragments show."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.db import connection
@@ -119,16 +119,7 @@ def slide_for(run: Run, number: int, *, notes: bool) -> SlideView | None:
     view = _slide(run, number)
     if notes:
         return view
-    return SlideView(
-        number=view.number,
-        count=view.count,
-        title=view.title,
-        body_html=view.body_html,
-        notes_html="",
-        videos=view.videos,
-        question=view.question,
-        answer=view.answer,
-    )
+    return replace(view, notes_html="")
 
 
 def slide_titles(run: Run) -> list[tuple[int, str]]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from sessions import activity, broadcast, fragments, interactions
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
+from sessions.interactions import lock_run, require_open
 from sessions.models import (
     AudienceQuestion,
     Participant,
@@ -36,11 +37,6 @@ LIVE_AUDIENCES = (STAFF, PARTICIPANTS, SCREEN)
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _locked(run: Run) -> Run:
-    """The run re-read with its row locked for the rest of the transaction."""
-    return Run.objects.select_for_update().get(pk=run.pk)
 
 
 def _now() -> datetime:
@@ -80,19 +76,12 @@ def _set_segment(run: Run, index: int, now: datetime, *, slide: int | None = Non
         _show_slide(run, segment.first_slide)
 
 
-def _require_open(run: Run) -> None:
-    if run.status == Status.ENDED:
-        raise ActionError("This workshop has ended.")
-
-
 def _team_changed(run: Run, user_id: int) -> None:
     """A member's roles changed: their open sockets re-read them; the roster is re-sent."""
-    broadcast.send_to_group(
-        broadcast.run_group_name(run.pk, STAFF), {"type": "team.changed", "user_id": user_id}
-    )
-    broadcast.send_to_group(
-        broadcast.run_group_name(run.pk, SCREEN), {"type": "team.changed", "user_id": user_id}
-    )
+    for audience in (STAFF, SCREEN):
+        broadcast.send_to_group(
+            broadcast.run_group_name(run.pk, audience), {"type": "team.changed", "user_id": user_id}
+        )
     roster_changed(run.pk)
 
 
@@ -148,8 +137,8 @@ def run_update(*, run: Run, actor: Actor, **changes) -> Run:
     unknown = set(changes) - set(RUN_SETTINGS)
     if unknown:
         raise TypeError(f"Unknown run settings: {', '.join(sorted(unknown))}")
-    run = _locked(run)
-    _require_open(run)
+    run = lock_run(run)
+    require_open(run)
     waiting_room_was_on = run.waiting_room
     for name, value in changes.items():
         setattr(run, name, value)
@@ -226,7 +215,7 @@ def participant_join(*, run: Run, display_name: str = "", show_name: bool = Fals
     """A new participant: waiting if the run has a waiting room, otherwise admitted."""
     # Only what a join needs, with the run's row locked so numbers don't collide.
     run = Run.objects.select_for_update().only("pk", "status", "waiting_room").get(pk=run.pk)
-    _require_open(run)
+    require_open(run)
     last = (
         Participant.objects.filter(run_id=run.pk)
         .order_by("-number")
@@ -281,8 +270,9 @@ def participant_leave(*, participant: Participant) -> None:
     )
     for area in (activity.RESPONSES, activity.CHAT, activity.HANDS, activity.QUESTIONS):
         activity.changed(participant.run_id, area)
-    broadcast.send_personal(
-        participant.run_id, participant.pk, {"type": "participant.gone", "reason": "left"}
+    broadcast.send_to_group(
+        broadcast.participant_group_name(participant.run_id, participant.pk),
+        {"type": "participant.gone", "reason": "left"},
     )
     roster_changed(participant.run_id)
 
@@ -305,8 +295,8 @@ def _admit(run: Run, participants) -> list[int]:
 @transaction.atomic
 def participant_admit(*, run: Run, actor: Actor, participant_id: int) -> Participant:
     check("participant.admit", actor)
-    run = _locked(run)
-    _require_open(run)
+    run = lock_run(run)
+    require_open(run)
     participant = _participant(run, participant_id)
     if participant.status != ParticipantStatus.WAITING:
         raise ActionError(f"{participant.team_label} is not in the waiting room.")
@@ -318,22 +308,23 @@ def participant_admit(*, run: Run, actor: Actor, participant_id: int) -> Partici
 @transaction.atomic
 def participant_admit_all(*, run: Run, actor: Actor) -> int:
     check("participant.admit_all", actor)
-    run = _locked(run)
-    _require_open(run)
+    run = lock_run(run)
+    require_open(run)
     return len(_admit(run, run.participants.filter(status=ParticipantStatus.WAITING)))
 
 
 @transaction.atomic
 def participant_remove(*, run: Run, actor: Actor, participant_id: int) -> Participant:
     check("participant.remove", actor)
-    run = _locked(run)
+    run = lock_run(run)
     participant = _participant(run, participant_id)
     if participant.status in (ParticipantStatus.REMOVED, ParticipantStatus.LEFT):
         raise ActionError(f"{participant.team_label} has already gone.")
     participant.status = ParticipantStatus.REMOVED
     participant.save(update_fields=["status"])
-    broadcast.send_personal(
-        run.pk, participant.pk, {"type": "participant.gone", "reason": "removed"}
+    broadcast.send_to_group(
+        broadcast.participant_group_name(run.pk, participant.pk),
+        {"type": "participant.gone", "reason": "removed"},
     )
     roster_changed(run.pk)
     return participant
@@ -353,8 +344,8 @@ def _participant(run: Run, participant_id) -> Participant:
 def run_start(*, run: Run, actor: Actor) -> Run:
     """Start the clock on the current segment; the deck is frozen as it is now."""
     check("run.start", actor)
-    run = _locked(run)
-    _require_open(run)
+    run = lock_run(run)
+    require_open(run)
     if run.status == Status.LIVE:
         raise ActionError("The workshop has already started.")
     now = _now()
@@ -378,7 +369,7 @@ def run_start(*, run: Run, actor: Actor) -> Run:
 
 @transaction.atomic
 def run_pause(*, run: Run, actor: Actor) -> Run:
-    run = _locked(run)
+    run = lock_run(run)
     check("run.pause", actor, run.current_segment)
     if run.status != Status.LIVE or run.running_since is None:
         raise ActionError("The clock is not running.")
@@ -390,7 +381,7 @@ def run_pause(*, run: Run, actor: Actor) -> Run:
 
 @transaction.atomic
 def run_resume(*, run: Run, actor: Actor) -> Run:
-    run = _locked(run)
+    run = lock_run(run)
     check("run.resume", actor, run.current_segment)
     if run.status != Status.LIVE or run.running_since is not None:
         raise ActionError("The clock is already running.")
@@ -402,8 +393,8 @@ def run_resume(*, run: Run, actor: Actor) -> Run:
 @transaction.atomic
 def run_end(*, run: Run, actor: Actor) -> Run:
     check("run.end", actor)
-    run = _locked(run)
-    _require_open(run)
+    run = lock_run(run)
+    require_open(run)
     now = _now()
     _bank_time(run, now)
     run.running_since = None
@@ -417,9 +408,9 @@ def run_end(*, run: Run, actor: Actor) -> Run:
 
 @transaction.atomic
 def segment_next(*, run: Run, actor: Actor) -> Run:
-    run = _locked(run)
+    run = lock_run(run)
     check("segment.next", actor, run.current_segment)
-    _require_open(run)
+    require_open(run)
     if run.segment_index + 1 >= len(run.segments):
         raise ActionError("This is the last segment of the agenda.")
     _set_segment(run, run.segment_index + 1, _now())
@@ -429,9 +420,9 @@ def segment_next(*, run: Run, actor: Actor) -> Run:
 
 @transaction.atomic
 def segment_previous(*, run: Run, actor: Actor) -> Run:
-    run = _locked(run)
+    run = lock_run(run)
     check("segment.previous", actor, run.current_segment)
-    _require_open(run)
+    require_open(run)
     if run.segment_index == 0:
         raise ActionError("This is the first segment of the agenda.")
     _set_segment(run, run.segment_index - 1, _now())
@@ -442,9 +433,9 @@ def segment_previous(*, run: Run, actor: Actor) -> Run:
 @transaction.atomic
 def slide_next(*, run: Run, actor: Actor) -> Run:
     """Next slide. At the end of a segment's slides this hands over to the next segment."""
-    run = _locked(run)
+    run = lock_run(run)
     check("slide.next", actor, run.current_segment)
-    _require_open(run)
+    require_open(run)
     segment = run.current_segment
     if run.slide_number < segment.last_slide:
         _show_slide(run, run.slide_number + 1)
@@ -463,9 +454,9 @@ def slide_next(*, run: Run, actor: Actor) -> Run:
 @transaction.atomic
 def slide_previous(*, run: Run, actor: Actor) -> Run:
     """Previous slide. At the start of a segment's slides this goes back a segment."""
-    run = _locked(run)
+    run = lock_run(run)
     check("slide.previous", actor, run.current_segment)
-    _require_open(run)
+    require_open(run)
     segment = run.current_segment
     if run.slide_number > segment.first_slide:
         _show_slide(run, run.slide_number - 1)
@@ -485,8 +476,8 @@ def slide_previous(*, run: Run, actor: Actor) -> Run:
 def slide_goto(*, run: Run, actor: Actor, number: int) -> Run:
     """Jump to any slide (facilitator); the agenda follows to a segment that covers it."""
     check("slide.goto", actor)
-    run = _locked(run)
-    _require_open(run)
+    run = lock_run(run)
+    require_open(run)
     if not 1 <= number <= run.slide_count:
         raise ActionError(f"There is no slide {number}: the deck has {run.slide_count}.")
     segments = run.segments

@@ -32,6 +32,7 @@ FINAL_CLOSE_CODES = {4403, 4404, 4410}
 
 
 def parse_meta(text: str) -> dict | None:
+    """The metadata at the head of a pushed message (see broadcast.envelope), or None."""
     if not text.startswith("<!--ev "):
         return None
     return json.loads(text[7 : text.index("-->")])
@@ -116,7 +117,6 @@ class Observer:
     slide: int | None = None
     events: list[tuple[float, dict]] = field(default_factory=list)
     gaps: int = 0
-    stale: int = 0
     snapshots: int = 0
     last_snapshot_at: float = 0.0
     snapshot_text: str = ""
@@ -125,7 +125,6 @@ class Observer:
     texts: list[str] = field(default_factory=list)
     keep_texts: bool = False
     last_text: str = ""
-    arrived: dict[int, float] = field(default_factory=dict)
     slide_arrived: dict[int, float] = field(default_factory=dict)
 
     def apply(self, text: str) -> dict | None:
@@ -150,13 +149,11 @@ class Observer:
             self.acks.append((now, meta))
         elif isinstance(version, int):
             if self.seen is not None and version <= self.seen:
-                self.stale += 1
                 return meta
             if self.seen is not None and meta.get("prev") != self.seen:
                 self.gaps += 1
                 return dict(meta, gap=True)
             self.seen = version
-            self.arrived[version] = now
         match = LIVE_SLIDE.search(text) or SCREEN_SLIDE.search(text)
         if match:
             number = int(match.group(1))
@@ -301,8 +298,6 @@ class Socket:
         self.observer = Observer()
         self.protocol: _WebSocket | None = None
         self.close_code: int | None = None
-        self.reconnect = True
-        self.reconnects = 0
         self.on_message: Callable[[Socket, str, dict | None], None] | None = None
         self._task: asyncio.Task | None = None
         self._changed = asyncio.Event()
@@ -339,14 +334,13 @@ class Socket:
         while True:
             self.close_code = await self.protocol.closed
             self._changed.set()
-            if self._closing or not self.reconnect or self.close_code in FINAL_CLOSE_CODES:
+            if self._closing or self.close_code in FINAL_CLOSE_CODES:
                 return
             while not self._closing:
                 attempt += 1
                 await asyncio.sleep(backoff(attempt))
                 try:
                     await self._open(timeout=10)
-                    self.reconnects += 1
                     attempt = 0
                     break
                 except (TimeoutError, OSError, ConnectionError):
@@ -383,10 +377,6 @@ class Socket:
             self.protocol.close()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
-
-    @property
-    def open(self) -> bool:
-        return self._task is not None and not self._task.done()
 
 
 async def join(base_url: str, code: str, name: str = "", *, show_name: bool = False) -> Socket:

@@ -84,7 +84,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def run_new(request: HttpRequest) -> HttpResponse:
-    form = RunForm(request.POST if request.method == "POST" else None, user=request.user)
+    form = RunForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         deck, hosts, presenters = data.pop("deck"), data.pop("hosts"), data.pop("presenters")
@@ -343,7 +343,8 @@ def _join_page(request: HttpRequest, run: Run) -> HttpResponse | None:
     if page is None:
         if len(_join_pages) > 256:
             _join_pages.clear()
-        context = {"run": run, "form": JoinForm(), "removed": False}
+        # The join storm's row holds only a few fields; the page shows most of them.
+        context = {"run": Run.objects.get(pk=run.pk), "form": JoinForm(), "removed": False}
         context["csrf_token"] = CSRF_PLACEHOLDER
         page = _join_pages[key] = render_to_string("runs/join.html", context, request=request)
     return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
@@ -383,7 +384,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "runs/join.html",
-        {"run": run, "form": form, "removed": participant is not None},
+        {"run": Run.objects.get(pk=run.pk), "form": form, "removed": participant is not None},
         status=400 if form.errors else 200,
     )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import http.client
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
@@ -14,10 +13,8 @@ import pytest
 
 from dpup_workshop import eventloop
 from dpup_workshop.http import MAX_DUPLICATE_HEADERS, WsgiBridge, build_environ
-from tests.conftest import DPUP
-from tests.server import Server, app_env, manage
-
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+from sessions.simulate import CSRF_INPUT
+from tests.server import Server, app_env, create_run, prepare
 
 
 def echo_app(environ, start_response):
@@ -155,14 +152,11 @@ def test_a_coroutine_that_never_finishes_is_given_up_on(serving_loop, monkeypatc
 def app_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("http")
     env = app_env(SQLITE_PATH=str(folder / "db.sqlite3"), JOIN_RATE_LIMIT="1000")
-    manage("migrate", "--no-input", env=env)
-    manage("load_deck", str(DPUP), env=env)
-    manage("ensure_demo_facilitator", "--username", "http-f", "--password", "pw-12345678", env=env)
-    out = manage("create_run", "--deck", "dpup-intro", "--facilitator", "http-f", env=env)
-    code = next(line.split(": ")[1] for line in out.splitlines() if line.startswith("Join code"))
+    prepare(env, ("http-f", "pw-12345678"))
+    code = create_run(env, "http-f")
     server = Server(env, log=folder / "daphne.log")
     server.start()
-    yield server, code.replace("-", "")
+    yield server, code
     server.stop()
 
 

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import DPUP
-from tests.server import Server, app_env, manage
+from tests.server import Server, app_env, prepare
 
 CHROMIUM = "/usr/bin/chromium"
 STAFF = ("e2e-facilitator", "e2e-password-123")
@@ -33,10 +32,7 @@ def start_app(folder) -> Server:
     """daphne serving the app on a free port, with its own SQLite database, the deck and a
     facilitator, a host and a presenter account."""
     env = app_env(SQLITE_PATH=str(folder / "db.sqlite3"), ROSTER_PUSH_DELAY="0.1")
-    manage("migrate", "--no-input", env=env)
-    manage("load_deck", str(DPUP), env=env)
-    for username, password in (STAFF, *TEAM.items()):
-        manage("ensure_demo_facilitator", "--username", username, "--password", password, env=env)
+    prepare(env, STAFF, *TEAM.items())
     server = Server(env, log=folder / "daphne.log")
     server.start()
     return server

@@ -5,8 +5,7 @@ import secrets
 import psycopg
 import pytest
 
-from tests.conftest import DPUP
-from tests.server import Server, app_env, manage
+from tests.server import Server, app_env, create_run, prepare
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS = "redis://127.0.0.1:6379/0"
@@ -32,10 +31,7 @@ def scaleout_env(tmp_path_factory):
         JOIN_RATE_LIMIT="100000",
     )
     try:
-        manage("migrate", "--no-input", env=env)
-        manage("load_deck", str(DPUP), env=env)
-        manage("ensure_demo_facilitator", "--username", FACILITATOR[0], "--password",
-               FACILITATOR[1], env=env)  # fmt: skip
+        prepare(env, FACILITATOR)
         yield env, tmp_path_factory.mktemp("scaleout")
     finally:
         with psycopg.connect(POSTGRES, autocommit=True) as conn:
@@ -53,8 +49,6 @@ def two_servers(scaleout_env):
         server.stop()
 
 
-def create_run(env, *extra: str) -> str:
-    out = manage(
-        "create_run", "--deck", "dpup-intro", "--facilitator", FACILITATOR[0], *extra, env=env
-    )
-    return next(line.split(": ")[1] for line in out.splitlines() if line.startswith("Join code"))
+def new_run(env, *options: str) -> str:
+    """A run of the DPUP deck facilitated by the scale-out account; its code without dashes."""
+    return create_run(env, FACILITATOR[0], *options)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from sessions.simulate import join, team_socket
-from tests.scaleout.conftest import FACILITATOR, create_run
+from tests.scaleout.conftest import FACILITATOR, new_run
 
 PEOPLE = 20
 ADVANCES = 8
@@ -13,7 +13,7 @@ ADVANCES = 8
 
 def test_every_slide_change_reaches_participants_on_both_servers(scaleout_env, two_servers):
     env, _ = scaleout_env
-    code = create_run(env, "--no-waiting-room").replace("-", "")
+    code = new_run(env, "--no-waiting-room")
     a, b = (server.url for server in two_servers)
 
     async def scenario():
@@ -52,7 +52,7 @@ def test_every_slide_change_reaches_participants_on_both_servers(scaleout_env, t
 
 def test_waiting_room_admission_crosses_servers(scaleout_env, two_servers):
     env, _ = scaleout_env
-    code = create_run(env).replace("-", "")
+    code = new_run(env)
     a, b = (server.url for server in two_servers)
 
     async def scenario():

@@ -11,10 +11,10 @@ from django.test import Client
 
 from dpup_workshop.asgi import application
 from sessions import actions, services
-from sessions.broadcast import parse_meta
 from sessions.models import Run
 from sessions.permissions import ACTIONS, PARTICIPANT
 from sessions.selectors import actor_for_user
+from sessions.simulate import parse_meta
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 

@@ -7,10 +7,11 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from sessions import actions, broadcast, fragments, interactions, services
-from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, parse_meta, run_group_name
+from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, run_group_name
 from sessions.models import CODE_ALPHABET, Participant, ParticipantStatus, Run, Status, new_code
 from sessions.permissions import ActionError, PermissionDenied
 from sessions.selectors import actor_for_participant, actor_for_user, agenda_for
+from sessions.simulate import parse_meta
 from slides.models import Role, Slide
 from tests.sessions.test_consumers import SAMPLE
 
