@@ -36,7 +36,7 @@ from sessions.batching import batcher
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
 from sessions.models import Participant, ParticipantStatus, Run
 from sessions.permissions import ActionError, Actor, PermissionDenied, check
-from sessions.selectors import actor_for_participant, actor_for_user
+from sessions.selectors import actor_for_participant, actor_for_user, participant_for_socket
 
 logger = logging.getLogger(__name__)
 
@@ -98,16 +98,9 @@ def _resolve(scope) -> Caller | int:
         for key, value in (session.items() if session is not None else ())
         if key.startswith("runs:") and key.endswith(":participant")
     ]
-    participant = (
-        Participant.objects.select_related("run")
-        .defer("run__deck_snapshot")
-        .filter(pk__in=ids, run__code=code)
-        .first()
-        if ids
-        else None
-    )
+    run, participant = participant_for_socket(code, ids)
     if participant is None:
-        return CLOSE_NOT_FOUND if not Run.objects.filter(code=code).exists() else CLOSE_FORBIDDEN
+        return CLOSE_NOT_FOUND if run is None else CLOSE_FORBIDDEN
     if participant.status in (ParticipantStatus.REMOVED, ParticipantStatus.LEFT):
         return CLOSE_GONE
     audience = PARTICIPANTS if participant.status == ParticipantStatus.ADMITTED else WAITING

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.db import connection
 from django.utils import timezone
 
+from sessions import hotsql
 from sessions.agenda import HANDOFF_SECONDS, AgendaStatus, agenda_status
 from sessions.models import (
     AudienceQuestion,
@@ -33,6 +34,43 @@ from slides.rendering import RunContext, SlideView, slide_view
 PRESENCE_TTL = timedelta(seconds=75)
 RESPONSES_SHOWN = 50
 ROSTER_LIMIT = 100
+
+
+# --- the join storm's reads (see hotsql) --------------------------------------------------
+
+
+def run_for_join(code: str) -> Run | None:
+    """The run a join page names, with only what every join request needs loaded."""
+    return hotsql.fetch(Run, "code = %s", [code], fields=("code", "status", "updated_at"))
+
+
+def run_for_joining(run_id: int) -> Run:
+    """The run's status and waiting-room setting, its row locked where the database can (call
+    inside the transaction that adds the participant)."""
+    run = hotsql.fetch(Run, "id = %s", [run_id], fields=("status", "waiting_room"), for_update=True)
+    if run is None:
+        raise Run.DoesNotExist(f"No run {run_id}.")
+    return run
+
+
+def last_participant_number(run_id: int) -> int:
+    table = connection.ops.quote_name(Participant._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(number) FROM {table} WHERE run_id = %s", [run_id])
+        return cursor.fetchone()[0] or 0
+
+
+def participant_for_socket(code: str, ids: list[int]) -> tuple[Run | None, Participant | None]:
+    """The run named by `code` (all but its frozen deck), and the participant among `ids` (from
+    the browser's session) who is in it."""
+    run = hotsql.fetch(Run, "code = %s", [code], omit=("deck_snapshot",))
+    if run is None or not ids:
+        return run, None
+    marks = ", ".join(["%s"] * len(ids))
+    participant = hotsql.fetch(Participant, f"id IN ({marks}) AND run_id = %s", [*ids, run.pk])
+    if participant is not None:
+        participant.run = run
+    return run, participant
 
 
 # --- who is who ------------------------------------------------------------------------------

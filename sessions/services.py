@@ -14,7 +14,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from sessions import activity, broadcast, fragments, interactions
+from sessions import activity, broadcast, fragments, hotsql, interactions, selectors
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
 from sessions.interactions import lock_run, require_open
 from sessions.models import (
@@ -214,24 +214,20 @@ def invite_accept(*, invite: RoleInvite, user) -> TeamMember:
 def participant_join(*, run: Run, display_name: str = "", show_name: bool = False) -> Participant:
     """A new participant: waiting if the run has a waiting room, otherwise admitted."""
     # Only what a join needs, with the run's row locked so numbers don't collide.
-    run = Run.objects.select_for_update().only("pk", "status", "waiting_room").get(pk=run.pk)
+    run = selectors.run_for_joining(run.pk)
     require_open(run)
-    last = (
-        Participant.objects.filter(run_id=run.pk)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-        or 0
-    )
+    last = selectors.last_participant_number(run.pk)
     now = _now()
     admitted = not run.waiting_room
-    participant = Participant.objects.create(
-        run=run,
-        number=last + 1,
-        display_name=display_name.strip(),
-        show_name=show_name and bool(display_name.strip()),
-        status=ParticipantStatus.ADMITTED if admitted else ParticipantStatus.WAITING,
-        admitted_at=now if admitted else None,
+    participant = hotsql.insert(
+        Participant(
+            run=run,
+            number=last + 1,
+            display_name=display_name.strip(),
+            show_name=show_name and bool(display_name.strip()),
+            status=ParticipantStatus.ADMITTED if admitted else ParticipantStatus.WAITING,
+            admitted_at=now if admitted else None,
+        )
     )
     roster_changed(run.pk)
     return participant

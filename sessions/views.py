@@ -354,7 +354,7 @@ def _join_page(request: HttpRequest, run: Run) -> HttpResponse | None:
 def join(request: HttpRequest, code: str) -> HttpResponse:
     # The hottest page in a join storm: read only what every request needs (the rest loads
     # on the rare request that renders the page afresh).
-    run = Run.objects.only("pk", "code", "status", "updated_at").filter(code=code).first()
+    run = selectors.run_for_join(code)
     if run is None:
         if _limited(request, "join"):
             return _too_many(request)
