@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -57,6 +58,15 @@ def create_run(env: dict[str, str], facilitator: str, *options: str) -> str:
     return line.split(": ")[1].replace("-", "")
 
 
+def _alive(pid: int) -> bool:
+    """Whether `pid` is still running (not gone, and not a zombie waiting to be reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 class Server:
     """One daphne process; stop() and start() again keep the port and the database."""
 
@@ -93,6 +103,7 @@ class Server:
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stop() ends the workers too
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -107,29 +118,59 @@ class Server:
         raise RuntimeError(f"daphne did not answer in {timeout}s:\n{self.log.read_text()[-3000:]}")
 
     def stop(self, *, kill: bool = False) -> None:
+        """Stop the server and its workers (SIGTERM, or SIGKILL with `kill`), and wait until
+        none is left listening: a restart on the same port must not share it with them."""
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+            workers = self.processes()[1:]
+            self._signal_group(signal.SIGKILL if kill else signal.SIGTERM)
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                self._signal_group(signal.SIGKILL)
                 self.process.wait()
+            deadline = time.monotonic() + 10
+            while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            for pid in workers:
+                if _alive(pid):
+                    os.kill(pid, signal.SIGKILL)
         self.process = None
+
+    def _signal_group(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signum)
 
     def restart(self) -> None:
         self.stop()
         self.start()
 
+    def processes(self) -> list[int]:
+        """The server's process and its workers (see dpup_workshop.serve)."""
+        if self.pid is None:
+            return []
+        pids, found = [self.pid], 0
+        while found < len(pids):
+            pid, found = pids[found], found + 1
+            for task in Path(f"/proc/{pid}/task").glob("*/children"):
+                with contextlib.suppress(OSError):
+                    pids += [int(child) for child in task.read_text().split()]
+        return pids
+
     def usage(self) -> dict:
-        """CPU seconds used and peak and current resident memory, from /proc."""
+        """CPU seconds used and peak and current resident memory of the server's processes
+        (summed over them), from /proc."""
         if self.pid is None:
             return {}
-        status = Path(f"/proc/{self.pid}/status").read_text()
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        stat = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        totals = {"cpu_s": 0.0, "rss_mb": 0.0, "peak_rss_mb": 0.0}
         ticks = os.sysconf("SC_CLK_TCK")
-        return {
-            "cpu_s": (int(stat[11]) + int(stat[12])) / ticks,
-            "rss_mb": int(fields["VmRSS"].split()[0]) / 1024,
-            "peak_rss_mb": int(fields["VmHWM"].split()[0]) / 1024,
-        }
+        for pid in self.processes():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # it exited as we looked
+                continue
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            totals["cpu_s"] += (int(stat[11]) + int(stat[12])) / ticks
+            totals["rss_mb"] += int(fields["VmRSS"].split()[0]) / 1024
+            totals["peak_rss_mb"] += int(fields["VmHWM"].split()[0]) / 1024
+        return totals

@@ -1,8 +1,9 @@
 """Settings, driven by the environment.
 
 Embedded default (no variables set): development mode, SQLite in WAL mode and the in-process
-channel layer; `make run` needs nothing else. Scale-out: `DATABASE_URL` (PostgreSQL) and
-`REDIS_URL` (Redis) let several daphne processes serve one workshop. `DJANGO_ENV=production`
+channel layer (passing group messages between the worker processes of `serve --workers N`);
+`make run` needs nothing else. Scale-out: `DATABASE_URL` (PostgreSQL) and `REDIS_URL` (Redis)
+let daphne processes on several machines serve one workshop. `DJANGO_ENV=production`
 turns on the production checks and refuses to start without a secret key and host list.
 """
 
@@ -136,6 +137,9 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channel layer and cache: in-process unless REDIS_URL is set.
+# Set by `python -m dpup_workshop.serve --workers N` in each of its worker processes.
+WORKERS = int(os.environ.get("DPUP_WORKERS", "1"))
+WORKER_INDEX = int(os.environ.get("DPUP_WORKER", "0"))
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -155,6 +159,16 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "dpup_workshop.layers.LocalChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if WORKERS > 1:
+        # Worker processes on one machine pass group messages to each other (see layers.py).
+        CHANNEL_LAYERS["default"] = {
+            "BACKEND": "dpup_workshop.layers.PeerChannelLayer",
+            "CONFIG": {
+                "directory": os.environ["DPUP_PEER_DIR"],
+                "index": WORKER_INDEX,
+                "count": WORKERS,
+            },
+        }
 
 # Live runs. Pushes of the team's roster are coalesced to one per this many seconds.
 ROSTER_PUSH_DELAY = float(os.environ.get("ROSTER_PUSH_DELAY", "0.3"))
@@ -164,7 +178,7 @@ ACTIVITY_PUSH_DELAY = float(os.environ.get("ACTIVITY_PUSH_DELAY", "0.25"))
 JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", "30"))
 JOIN_RATE_WINDOW = int(os.environ.get("JOIN_RATE_WINDOW", "300"))
 # Worker threads serving HTTP requests (each runs a whole request: middleware and view).
-HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "4"))
+HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "2"))
 # Largest websocket message accepted from a browser, in bytes.
 WS_MAX_MESSAGE_BYTES = 4096
 
