@@ -101,7 +101,7 @@ class Response:
         return self
 
     def framed(self) -> tuple[list[tuple[bytes, bytes]], bytes]:
-        """The headers and body to send, with a Content-Length that matches the body.
+        """The headers and body to send, always with a Content-Length that matches the body.
 
         A declared length that is wrong (say, a static file that changed size since start-up)
         would leave the browser waiting for bytes that never come, or read the surplus as the
@@ -109,7 +109,9 @@ class Response:
         """
         body = b"".join(self.chunks)
         declared = [value for name, value in self.headers if name == b"content-length"]
-        if declared and declared != [str(len(body)).encode()]:
+        if not declared:  # the length lets the browser reuse the connection
+            return [*self.headers, (b"content-length", str(len(body)).encode())], body
+        if declared != [str(len(body)).encode()]:
             logger.warning(
                 "response declared Content-Length %s but has %d bytes; sent with the true length",
                 b",".join(declared).decode("latin1"),

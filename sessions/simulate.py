@@ -29,6 +29,10 @@ OPEN_CHOICES = re.compile(
 )
 OPEN_PROMPT = re.compile(r'id="prompt-form-(\d+)"')
 FINAL_CLOSE_CODES = {4403, 4404, 4410}
+# A pushed message that arrives before the one it follows waits this long for it (as in
+# live.js): with several server processes, one's push can overtake another's by a moment.
+HOLD_SECONDS = 0.5
+MAX_HELD = 50
 
 
 def parse_meta(text: str) -> dict | None:
@@ -56,54 +60,79 @@ class Reply:
     text: str
 
 
-async def _http(base_url: str, method: str, path: str, cookies: dict, form: dict | None = None):
-    """One HTTP/1.1 request on its own connection: all a browser's join needs, and cheap
-    enough that a thousand simulated people don't make the load generator the bottleneck."""
-    parts = urlsplit(base_url)
-    host, port = parts.hostname, parts.port or 80
-    body = urlencode(form).encode() if form is not None else b""
-    headers = [
-        f"{method} {path} HTTP/1.1",
-        f"Host: {parts.netloc}",
-        "Connection: close",
-        "User-Agent: dpup-simulated-participant",
-    ]
-    if cookies:
-        headers.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
-    if form is not None:
-        headers += ["Content-Type: application/x-www-form-urlencoded",
-                    f"Content-Length: {len(body)}", f"Referer: {base_url}{path}"]  # fmt: skip
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        writer.write(("\r\n".join(headers) + "\r\n\r\n").encode() + body)
-        await writer.drain()
-        raw = await reader.read()
-    finally:
-        writer.close()
-    head, _, content = raw.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    jar = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        if name.lower() == "set-cookie":
-            key, _, rest = value.strip().partition("=")
-            jar[key] = rest.split(";", 1)[0]
-    return Reply(status, jar, content.decode("utf-8", "replace"))
+class _Connection:
+    """One HTTP/1.1 connection, kept alive between requests as a browser keeps it: all a
+    browser's join needs, and cheap enough that a thousand simulated people don't make the
+    load generator the bottleneck."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.parts = urlsplit(base_url)
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, cookies: dict, form: dict | None = None):
+        if self.writer is None:
+            host, port = self.parts.hostname, self.parts.port or 80
+            self.reader, self.writer = await asyncio.open_connection(host, port)
+        body = urlencode(form).encode() if form is not None else b""
+        headers = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {self.parts.netloc}",
+            "User-Agent: dpup-simulated-participant",
+        ]
+        if cookies:
+            headers.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+        if form is not None:
+            headers.append("Content-Type: application/x-www-form-urlencoded")
+            headers.append(f"Content-Length: {len(body)}")
+            headers.append(f"Referer: {self.base_url}{path}")
+        self.writer.write(("\r\n".join(headers) + "\r\n\r\n").encode() + body)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head[:-4].decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        jar, length, close = {}, None, False
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            name = name.strip().lower()
+            if name == "set-cookie":
+                key, _, rest = value.strip().partition("=")
+                jar[key] = rest.split(";", 1)[0]
+            elif name == "content-length":
+                length = int(value)
+            elif name == "connection" and value.strip().lower() == "close":
+                close = True
+        if length is None:
+            content, close = await self.reader.read(), True
+        else:
+            content = await self.reader.readexactly(length)
+        if close:
+            self.close()
+        return Reply(status, jar, content.decode("utf-8", "replace"))
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.reader = self.writer = None
 
 
 async def _form_post(base_url: str, path: str, data: dict) -> dict[str, str]:
-    """GET a form page, POST it back with its CSRF token; return the cookies set."""
-    page = await _http(base_url, "GET", path, {})
-    if page.status != 200:
-        raise RuntimeError(f"GET {path}: HTTP {page.status}")
-    match = CSRF_INPUT.search(page.text)
-    if match is None:
-        raise RuntimeError(f"no CSRF token on {path}")
-    cookies = dict(page.cookies)
-    reply = await _http(
-        base_url, "POST", path, cookies, {"csrfmiddlewaretoken": match.group(1), **data}
-    )
+    """GET a form page, POST it back with its CSRF token on the same connection; return the
+    cookies set."""
+    connection = _Connection(base_url)
+    try:
+        page = await connection.request("GET", path, {})
+        if page.status != 200:
+            raise RuntimeError(f"GET {path}: HTTP {page.status}")
+        match = CSRF_INPUT.search(page.text)
+        if match is None:
+            raise RuntimeError(f"no CSRF token on {path}")
+        cookies = dict(page.cookies)
+        reply = await connection.request(
+            "POST", path, cookies, {"csrfmiddlewaretoken": match.group(1), **data}
+        )
+    finally:
+        connection.close()
     if reply.status != 302:
         raise RuntimeError(f"POST {path}: HTTP {reply.status}")
     return cookies | reply.cookies
@@ -126,11 +155,50 @@ class Observer:
     keep_texts: bool = False
     last_text: str = ""
     slide_arrived: dict[int, float] = field(default_factory=dict)
+    held: dict[int, str] = field(default_factory=dict)  # by the version each one waits for
+    held_since: float | None = None
+    reordered: int = 0
 
     def apply(self, text: str) -> dict | None:
-        """What live.js does with a message; returns its metadata."""
-        now = time.perf_counter()
+        """What live.js does with a message; returns its metadata (with `held` if it waits
+        for an earlier one, `gap` if the socket should ask for a snapshot)."""
         meta = parse_meta(text)
+        version = meta.get("v") if meta is not None else None
+        if isinstance(version, int) and meta.get("t") != "snapshot" and self.seen is not None:
+            prev = meta.get("prev")
+            if version <= self.seen:
+                return meta  # already in the snapshot we hold
+            if prev != self.seen:
+                if isinstance(prev, int) and prev > self.seen and len(self.held) < MAX_HELD:
+                    # Another server process's push can overtake this one by a moment.
+                    self.held[prev] = text
+                    self.held_since = self.held_since or time.perf_counter()
+                    return dict(meta, held=True)
+                self.gaps += 1
+                self.held.clear()
+                self.held_since = None
+                return dict(meta, gap=True)
+        meta = self._accept(text, meta)
+        while self.seen in self.held:
+            self.reordered += 1
+            waiting = self.held.pop(self.seen)
+            self._accept(waiting, parse_meta(waiting))
+        if not self.held:
+            self.held_since = None
+        return meta
+
+    def waited_too_long(self) -> bool:
+        """True, and a gap counted, if a held message's predecessor hasn't come within
+        HOLD_SECONDS: the socket asks for a snapshot."""
+        if not self.held or time.perf_counter() - (self.held_since or 0) < HOLD_SECONDS:
+            return False
+        self.gaps += 1
+        self.held.clear()
+        self.held_since = None
+        return True
+
+    def _accept(self, text: str, meta: dict | None) -> dict | None:
+        now = time.perf_counter()
         self.last_text = text
         if self.keep_texts:
             self.texts.append(text)
@@ -143,16 +211,13 @@ class Observer:
             self.last_snapshot_at = now
             self.snapshot_text = text
             self.seen = version
+            # Held messages the snapshot already covers go; the rest wait for their turn.
+            self.held = {prev: t for prev, t in self.held.items() if prev >= (version or 0)}
         elif kind == "error":
             self.errors.append(meta)
         elif kind == "answer.saved":
             self.acks.append((now, meta))
         elif isinstance(version, int):
-            if self.seen is not None and version <= self.seen:
-                return meta
-            if self.seen is not None and meta.get("prev") != self.seen:
-                self.gaps += 1
-                return dict(meta, gap=True)
             self.seen = version
         match = LIVE_SLIDE.search(text) or SCREEN_SLIDE.search(text)
         if match:
@@ -302,14 +367,24 @@ class Socket:
         self._task: asyncio.Task | None = None
         self._changed = asyncio.Event()
         self._closing = False
+        self._hold_timer: asyncio.TimerHandle | None = None
 
     def _heard(self, text: str) -> None:
         meta = self.observer.apply(text)
         if meta and meta.get("gap"):
             self.send_now(action="sync")
+        elif meta and meta.get("held") and self._hold_timer is None:
+            self._hold_timer = asyncio.get_running_loop().call_later(HOLD_SECONDS, self._waited)
         if self.on_message is not None:
             self.on_message(self, text, meta)
         self._changed.set()
+
+    def _waited(self) -> None:
+        self._hold_timer = None
+        if self.observer.waited_too_long():
+            self.send_now(action="sync")
+        elif self.observer.held:  # a later message is waiting now: give it its full time
+            self._hold_timer = asyncio.get_running_loop().call_later(HOLD_SECONDS, self._waited)
 
     async def _open(self, timeout: float = 60) -> None:
         headers = {"Cookie": self.cookie, "Origin": self.base_url.rstrip("/")}

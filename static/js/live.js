@@ -13,6 +13,10 @@
   var closedForGood = false;
   var syncing = false;
   var errorTimer = null;
+  var held = {}; // pushes that came before the one they follow, by that one's version
+  var heldTimer = null;
+  var HOLD_MS = 500;
+  var MAX_HELD = 50;
 
   var CLOSE_MESSAGES = {
     4403: "You don't have access to this workshop from this browser.",
@@ -80,11 +84,14 @@
     } else if (info && typeof info.v === "number") {
       if (seen !== null && info.v <= seen) return; // already in the snapshot we hold
       if (seen !== null && info.prev !== seen) {
-        // Missed something: ask for the whole picture, once until it arrives.
-        if (!syncing) {
-          syncing = true;
-          send({ action: "sync" });
+        if (info.prev > seen && heldCount() < MAX_HELD) {
+          // With several server processes, one's push can overtake another's by a moment:
+          // wait a little for the one this follows before asking for the whole picture.
+          held[info.prev] = text;
+          if (!heldTimer) heldTimer = setTimeout(missed, HOLD_MS);
+          return;
         }
+        missed();
         return;
       }
       seen = info.v;
@@ -101,6 +108,40 @@
       }, 8000);
     }
     apply(text);
+    releaseHeld(info && info.t === "snapshot");
+  }
+
+  function heldCount() {
+    return Object.keys(held).length;
+  }
+
+  function releaseHeld(all) {
+    // After a snapshot every held message is looked at again (those it covers are dropped);
+    // otherwise the one that follows what we just applied, if it came early.
+    var waiting = held;
+    held = {};
+    var keys = Object.keys(waiting).map(Number).sort(function (a, b) { return a - b; });
+    keys.forEach(function (prev) {
+      if (all || prev === seen) handle(waiting[prev]);
+      else held[prev] = waiting[prev];
+    });
+    if (!heldCount()) {
+      clearTimeout(heldTimer);
+      heldTimer = null;
+    } else if (!heldTimer) {
+      heldTimer = setTimeout(missed, HOLD_MS);
+    }
+  }
+
+  function missed() {
+    // Missed something: ask for the whole picture, once until it arrives.
+    clearTimeout(heldTimer);
+    heldTimer = null;
+    held = {};
+    if (!syncing) {
+      syncing = true;
+      send({ action: "sync" });
+    }
   }
 
   // --- permissions shown on the buttons (the server checks every action anyway) -------------

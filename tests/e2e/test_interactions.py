@@ -224,3 +224,53 @@ def test_quiz_breakouts_and_reconnecting_mid_question(browser, server):
     expect(projector.locator(".scoreboard")).not_to_contain_text("Sam")
     for page in (aroha, console, projector):
         assert serious_violations(page) == []
+
+
+def test_a_push_that_overtakes_the_one_before_it_is_applied_in_order(browser, server):
+    """With several server processes, one's push can reach a phone a moment before another's
+    that came first. The page holds the early one until the late one arrives, and doesn't
+    ask for a snapshot."""
+    console, code = open_run(browser, server, "Crossed pushes")
+    console.get_by_role("button", name="Start the workshop").click()
+    page = browser.new_context(viewport={"width": 360, "height": 800}).new_page()
+    asked, crossed = [], []
+    state = {"armed": False, "held": None}
+
+    def route(socket):
+        upstream = socket.connect_to_server()
+
+        def from_browser(message):
+            if '"sync"' in message:
+                asked.append(message)
+            upstream.send(message)
+
+        def from_server(message):
+            versioned = message.startswith("<!--ev ") and '"v":' in message.split("-->", 1)[0]
+            if state["armed"] and versioned and '"t":"snapshot"' not in message:
+                if state["held"] is None:
+                    state["held"] = message  # hold the first push back...
+                    return
+                socket.send(message)  # ...let the next one overtake it...
+                socket.send(state["held"])  # ...and only then deliver it
+                crossed.append(message)
+                state["armed"] = False
+                return
+            socket.send(message)
+
+        socket.on_message(from_browser)
+        upstream.on_message(from_server)
+
+    page.route_web_socket(re.compile(r"/ws/runs/"), route)
+    page.goto(f"{server.url}/join/{code}/")
+    page.get_by_role("button", name="Join the workshop").click()
+    expect(page.locator("#connection-status")).to_have_text("Connected")
+    expect(page.locator("#live-slide article")).to_have_attribute("data-slide", "1")
+
+    state["armed"] = True
+    goto(console, 4)
+    goto(console, 5)
+    expect(page.locator("#live-slide article")).to_have_attribute("data-slide", "5")
+    assert crossed, "no two pushes were crossed"
+    page.wait_for_timeout(800)  # longer than the page waits before it asks for a snapshot
+    assert asked == []
+    expect(page.locator("#live-slide article")).to_have_attribute("data-slide", "5")

@@ -1,0 +1,119 @@
+"""The join storm's hand-written SQL gives what the ORM would, and joins still number people
+in order; the simulated browser and the rate limit as they behave with several workers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from sessions import hotsql, ratelimit, selectors, services
+from sessions.broadcast import envelope
+from sessions.models import Participant, ParticipantStatus, Run
+from sessions.simulate import HOLD_SECONDS, Observer
+
+
+def test_fetch_gives_the_values_the_orm_gives(run):
+    run.audience_versions = {"participants": 4, "staff": 5}
+    run.waiting_room = True
+    run.save()
+    fetched = hotsql.fetch(Run, "code = %s", [run.code], omit=("deck_snapshot",))
+    loaded = Run.objects.get(pk=run.pk)
+    for field in Run._meta.concrete_fields:
+        if field.name != "deck_snapshot":
+            assert getattr(fetched, field.attname) == getattr(loaded, field.attname), field.name
+    assert fetched.audience_versions == {"participants": 4, "staff": 5}
+    assert fetched.waiting_room is True
+    assert fetched.updated_at.tzinfo is not None
+    assert "deck_snapshot" in fetched.get_deferred_fields()
+    assert fetched.deck_data == loaded.deck_data  # a deferred field still loads on use
+
+
+def test_fetch_finds_nothing_for_an_unknown_code(db):
+    assert selectors.run_for_join("NOSUCHCODE") is None
+
+
+def test_insert_saves_a_row_the_orm_reads_back(run):
+    participant = hotsql.insert(
+        Participant(run=run, number=7, display_name="Aroha", show_name=True)
+    )
+    assert participant.pk is not None and not participant._state.adding
+    stored = Participant.objects.get(pk=participant.pk)
+    assert (stored.number, stored.display_name, stored.show_name) == (7, "Aroha", True)
+    assert stored.joined_at == participant.joined_at
+
+
+def test_joins_are_numbered_in_order_and_a_socket_finds_its_participant(run):
+    run.waiting_room = False
+    run.save()
+    first = services.participant_join(run=run, display_name="A")
+    second = services.participant_join(run=run, display_name="B")
+    assert (first.number, second.number) == (1, 2)
+    assert second.status == ParticipantStatus.ADMITTED
+    found_run, found = selectors.participant_for_socket(run.code, [999_999, second.pk])
+    assert found_run.pk == run.pk and found.pk == second.pk and found.run is found_run
+    assert selectors.participant_for_socket(run.code, [999_999]) == (found_run, None)
+    assert selectors.participant_for_socket("NOSUCHCODE", [second.pk]) == (None, None)
+
+
+def test_joining_an_ended_or_missing_run_is_refused(run):
+    run.status = "ended"
+    run.save()
+    with pytest.raises(services.ActionError):
+        services.participant_join(run=run)
+    with pytest.raises(Run.DoesNotExist):
+        selectors.run_for_joining(999_999)
+
+
+# --- the simulated browser, as live.js: a push that overtakes the one before it --------------
+
+
+def push(event: str, version: int, prev: int | None = None) -> str:
+    return envelope(event, "", version=version, prev=prev)
+
+
+def test_an_early_push_waits_for_the_one_it_follows():
+    observer = Observer()
+    observer.apply(push("snapshot", version=10))
+    held = observer.apply(push("slide.changed", version=12, prev=11))
+    assert held["held"] and observer.seen == 10
+    observer.apply(push("segment.changed", version=11, prev=10))
+    assert observer.seen == 12 and observer.gaps == 0 and observer.reordered == 1
+    assert [meta["v"] for _, meta in observer.events] == [10, 11, 12]
+
+
+def test_a_push_whose_predecessor_never_comes_is_a_gap(monkeypatch):
+    observer = Observer()
+    observer.apply(push("snapshot", version=10))
+    observer.apply(push("slide.changed", version=12, prev=11))
+    assert not observer.waited_too_long()
+    later = time.perf_counter() + HOLD_SECONDS
+    monkeypatch.setattr(time, "perf_counter", lambda: later)
+    assert observer.waited_too_long() and observer.gaps == 1 and observer.held == {}
+
+
+def test_a_snapshot_takes_the_place_of_what_it_covers():
+    observer = Observer()
+    observer.apply(push("snapshot", version=10))
+    observer.apply(push("slide.changed", version=12, prev=11))
+    observer.apply(push("snapshot", version=12))
+    assert observer.held == {} and observer.seen == 12
+    observer.apply(push("slide.changed", version=13, prev=12))
+    assert observer.seen == 13 and observer.gaps == 0
+
+
+# --- the join rate limit with several workers --------------------------------------------------
+
+
+def test_each_worker_allows_its_share_of_the_join_limit(settings):
+    settings.WORKERS = 2
+    settings.REDIS_URL = ""
+    allowed = [ratelimit.allow("join", "10.0.0.1", limit=6, window=60) for _ in range(5)]
+    assert allowed == [True, True, True, False, False]
+
+
+def test_a_shared_cache_counts_the_whole_limit(settings):
+    settings.WORKERS = 2
+    settings.REDIS_URL = "redis://example.invalid/0"  # the cache itself is still local here
+    allowed = [ratelimit.allow("join", "10.0.0.2", limit=3, window=60) for _ in range(4)]
+    assert allowed == [True, True, True, False]
