@@ -14,10 +14,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
+import logging
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
+
+logger = logging.getLogger(__name__)
 
 # Longest a worker thread waits for a coroutine it ran on the loop (a stopped loop never answers).
 CALL_TIMEOUT = 30.0
@@ -56,8 +60,19 @@ def call_in_loop(function: Callable[..., Awaitable[Any]], *args: Any) -> Any:
     Without a serving loop (management commands, synchronous tests) this is `async_to_sync`.
     The coroutine must not call back into thread-sensitive `sync_to_async`: the calling
     thread (perhaps the database thread) is waiting for it. The channel layers' sends don't.
+
+    Once the serving loop has stopped (the server is shutting down) a worker thread's call
+    does nothing and returns None: the sockets are gone, and `async_to_sync` would wait
+    forever for the stopped loop, keeping the process from exiting.
     """
     loop = serving_loop()
+    if (
+        loop is None
+        and _loop is not None
+        and threading.current_thread() is not threading.main_thread()
+    ):
+        logger.debug("not sending %s: the server is shutting down", function.__qualname__)
+        return None
     if loop is None or _on_loop_thread(loop):
         return async_to_sync(function)(*args)
     coroutine = function(*args)

@@ -148,6 +148,30 @@ def test_a_coroutine_that_never_finishes_is_given_up_on(serving_loop, monkeypatc
         pool.submit(eventloop.call_in_loop, stuck).result()
 
 
+def test_once_the_serving_loop_has_stopped_a_worker_threads_send_is_dropped(monkeypatch):
+    """Shutting down: a socket's last database call (say, a team member leaving) pushes to the
+    others; there is nobody left, and waiting for the stopped loop would keep the process
+    from ever exiting."""
+    monkeypatch.setattr(eventloop, "_loop", None)
+    loop = asyncio.new_event_loop()
+    server = threading.Thread(target=loop.run_forever)
+    server.start()
+    eventloop.serve_from(loop)
+    loop.call_soon_threadsafe(loop.stop)
+    server.join()
+    sent = []
+
+    async def send():
+        sent.append(True)
+
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(eventloop.call_in_loop, send).result(timeout=5) is None
+        assert sent == []
+    finally:
+        loop.close()
+
+
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("http")
