@@ -145,6 +145,7 @@ class LocalChannelLayer(BaseChannelLayer):
 # --- several worker processes on one machine -------------------------------------------------
 
 PEER_BACKLOG_BYTES = 8 * 1024 * 1024  # wait for a peer to read once this much is queued for it
+PEER_MAX_FRAME_BYTES = 64 * 1024 * 1024
 
 
 class PeerChannelLayer(LocalChannelLayer):
@@ -204,6 +205,8 @@ class PeerChannelLayer(LocalChannelLayer):
         try:
             while True:
                 size = int.from_bytes(await reader.readexactly(4), "big")
+                if size > PEER_MAX_FRAME_BYTES:
+                    raise ValueError(f"a {size}-byte message is more than a push can be")
                 kind, target, message = msgpack.unpackb(await reader.readexactly(size), raw=False)
                 try:
                     if kind == "g":

@@ -42,6 +42,8 @@ CRASH_WINDOW = 5.0  # a worker that dies this soon after starting, twice running
 def default_workers() -> int:
     if os.environ.get("WEB_CONCURRENCY"):
         return int(os.environ["WEB_CONCURRENCY"])
+    if not hasattr(socket, "SO_REUSEPORT"):  # pragma: no cover - workers can't share a port
+        return 1
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
@@ -121,6 +123,10 @@ class Supervisor:
                 try:
                     worker.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
+                    print(
+                        f"worker {worker.pid} did not stop within {STOP_TIMEOUT:.0f}s; killed",
+                        file=sys.stderr,
+                    )
                     worker.kill()
                     worker.wait()
             shutil.rmtree(self.peer_dir, ignore_errors=True)

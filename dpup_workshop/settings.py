@@ -161,6 +161,11 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     if WORKERS > 1:
         # Worker processes on one machine pass group messages to each other (see layers.py).
+        if not os.environ.get("DPUP_PEER_DIR"):
+            raise ImproperlyConfigured(
+                "DPUP_WORKERS is set without DPUP_PEER_DIR: start workers with "
+                "`python -m dpup_workshop.serve --workers N`, which sets both."
+            )
         CHANNEL_LAYERS["default"] = {
             "BACKEND": "dpup_workshop.layers.PeerChannelLayer",
             "CONFIG": {

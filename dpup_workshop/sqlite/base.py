@@ -12,8 +12,12 @@ with an exclusive lock on a file beside the database (`<name>-writers`).
 
 from __future__ import annotations
 
-import fcntl
 import threading
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: one process (workers need SO_REUSEPORT)
+    fcntl = None
 
 from django.conf import settings
 from django.db.backends.sqlite3 import base
@@ -24,7 +28,7 @@ _process_lock_files: dict[str, object] = {}
 
 def _process_lock(name: str):
     """The file other worker processes lock to write to the database `name`, or None."""
-    if settings.WORKERS < 2 or name == ":memory:" or name.startswith("file:"):
+    if fcntl is None or settings.WORKERS < 2 or name == ":memory:" or name.startswith("file:"):
         return None
     lock = _process_lock_files.get(name)
     if lock is None:
