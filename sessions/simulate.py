@@ -71,7 +71,9 @@ class _Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def request(self, method: str, path: str, cookies: dict, form: dict | None = None):
+    async def request(
+        self, method: str, path: str, cookies: dict, form: dict | None = None, *, last=False
+    ):
         if self.writer is None:
             host, port = self.parts.hostname, self.parts.port or 80
             self.reader, self.writer = await asyncio.open_connection(host, port)
@@ -81,6 +83,8 @@ class _Connection:
             f"Host: {self.parts.netloc}",
             "User-Agent: dpup-simulated-participant",
         ]
+        if last:
+            headers.append("Connection: close")
         if cookies:
             headers.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
         if form is not None:
@@ -91,21 +95,30 @@ class _Connection:
         head = await self.reader.readuntil(b"\r\n\r\n")
         lines = head[:-4].decode("latin-1").split("\r\n")
         status = int(lines[0].split()[1])
-        jar, length, close = {}, None, False
+        jar, length, chunked, close = {}, None, False, last
         for line in lines[1:]:
             name, _, value = line.partition(":")
-            name = name.strip().lower()
+            name, value = name.strip().lower(), value.strip()
             if name == "set-cookie":
-                key, _, rest = value.strip().partition("=")
+                key, _, rest = value.partition("=")
                 jar[key] = rest.split(";", 1)[0]
             elif name == "content-length":
                 length = int(value)
-            elif name == "connection" and value.strip().lower() == "close":
+            elif name == "transfer-encoding":
+                chunked = value.lower() == "chunked"
+            elif name == "connection" and value.lower() == "close":
                 close = True
-        if length is None:
-            content, close = await self.reader.read(), True
-        else:
+        if status in (204, 304) or method == "HEAD":
+            content = b""
+        elif chunked:
+            content = b""
+            while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                content += (await self.reader.readexactly(size + 2))[:-2]
+            await self.reader.readuntil(b"\r\n")
+        elif length is not None:
             content = await self.reader.readexactly(length)
+        else:
+            content, close = await self.reader.read(), True
         if close:
             self.close()
         return Reply(status, jar, content.decode("utf-8", "replace"))
@@ -129,7 +142,7 @@ async def _form_post(base_url: str, path: str, data: dict) -> dict[str, str]:
             raise RuntimeError(f"no CSRF token on {path}")
         cookies = dict(page.cookies)
         reply = await connection.request(
-            "POST", path, cookies, {"csrfmiddlewaretoken": match.group(1), **data}
+            "POST", path, cookies, {"csrfmiddlewaretoken": match.group(1), **data}, last=True
         )
     finally:
         connection.close()

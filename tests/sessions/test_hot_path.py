@@ -3,6 +3,7 @@ in order; the simulated browser and the rate limit as they behave with several w
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from sessions import hotsql, ratelimit, selectors, services
 from sessions.broadcast import envelope
 from sessions.models import Participant, ParticipantStatus, Run
-from sessions.simulate import HOLD_SECONDS, Observer
+from sessions.simulate import HOLD_SECONDS, Observer, _Connection
 
 
 def test_fetch_gives_the_values_the_orm_gives(run):
@@ -117,3 +118,30 @@ def test_a_shared_cache_counts_the_whole_limit(settings):
     settings.REDIS_URL = "redis://example.invalid/0"  # the cache itself is still local here
     allowed = [ratelimit.allow("join", "10.0.0.2", limit=3, window=60) for _ in range(4)]
     assert allowed == [True, True, True, False]
+
+
+async def test_the_simulated_browser_reads_each_kind_of_response_body():
+    """Lengths, chunks, or the connection closing: whichever the server sends."""
+    replies = [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nSet-Cookie: a=1; Path=/\r\n\r\nhello",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+        b"HTTP/1.1 302 Found\r\nLocation: /x/\r\nConnection: close\r\n\r\nbye",
+    ]
+
+    async def serve(reader, writer):
+        for reply in replies:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(reply)
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    connection = _Connection(f"http://127.0.0.1:{port}")
+    first = await connection.request("GET", "/", {})
+    second = await connection.request("GET", "/", {"a": "1"})
+    third = await connection.request("GET", "/", {}, last=True)
+    assert (first.status, first.text, first.cookies) == (200, "hello", {"a": "1"})
+    assert (second.status, second.text) == (200, "abcde")
+    assert (third.status, third.text) == (302, "bye")
+    server.close()
