@@ -80,6 +80,8 @@ class App:
             with psycopg.connect(POSTGRES, autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{self.database}"')
             extra |= {
+                # Two daphne processes, one worker each: the scale-out shape, on one machine.
+                "WEB_CONCURRENCY": "1",
                 "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{self.database}",
                 "REDIS_URL": REDIS,
                 "REDIS_PREFIX": f"bench-{self.database}",
