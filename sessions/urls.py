@@ -4,6 +4,9 @@ from sessions import views
 
 app_name = "runs"
 urlpatterns = [
+    # First: in a join storm these are nearly every request, and patterns are tried in order.
+    path("join/", views.join_code, name="join-code"),
+    path("join/<str:code>/", views.join, name="join"),
     path("runs/", views.run_list, name="list"),
     path("runs/new/", views.run_new, name="new"),
     path("runs/<str:code>/", views.participant_view, name="participant"),
@@ -25,6 +28,4 @@ urlpatterns = [
         name="invite-revoke",
     ),
     path("invite/<str:token>/", views.invite_accept, name="invite"),
-    path("join/", views.join_code, name="join-code"),
-    path("join/<str:code>/", views.join, name="join"),
 ]
