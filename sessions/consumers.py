@@ -201,6 +201,13 @@ class RunConsumer(AsyncWebsocketConsumer):
             return
         await self.base_send({"type": "websocket.send", "text": text})
 
+    async def send(self, text_data=None, bytes_data=None, close=False) -> None:
+        # Snapshots and replies go out as pushes do (framed here, written straight out).
+        if text_data is not None and bytes_data is None and not close:
+            await self._send_text(text_data)
+            return
+        await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+
     async def _deliver(self, message: dict) -> None:
         """A push from the channel layer, straight to the socket.
 
