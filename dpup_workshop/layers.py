@@ -171,10 +171,11 @@ class PeerChannelLayer(LocalChannelLayer):
         self.count = int(count)
         self.prefix = f"w{self.index}"
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._listening: asyncio.Future | None = None
+        self._listening: asyncio.Task | None = None
         self._server: asyncio.AbstractServer | None = None
         self._links: dict[int, asyncio.StreamWriter] = {}
         self._connecting: dict[int, asyncio.Future] = {}
+        self._accepted: set[asyncio.StreamWriter] = set()
 
     def socket_path(self, index: int) -> str:
         return os.path.join(self.directory, f"worker-{index}.sock")
@@ -186,41 +187,47 @@ class PeerChannelLayer(LocalChannelLayer):
         if self._loop is not loop:
             self._loop, self._listening = loop, None
             self._links, self._connecting = {}, {}
-        if self._listening is None:
-            self._listening = loop.create_future()
-            path = self.socket_path(self.index)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)  # left by this worker's previous life
-            try:
-                # Kept: a server nothing refers to may be collected, and stop listening.
-                self._server = await asyncio.start_unix_server(self._serve_peer, path=path)
-            except BaseException as exc:
-                self._listening.set_exception(exc)
-                self._listening = None
-                raise
-            self._listening.set_result(None)
-        await self._listening
+        if self._listening is None or (
+            self._listening.done() and self._listening.exception() is not None
+        ):
+            self._listening = loop.create_task(self._start_listening())
+        # Shielded: a caller that is cancelled while waiting doesn't cancel it for the others.
+        await asyncio.shield(self._listening)
+
+    async def _start_listening(self) -> None:
+        path = self.socket_path(self.index)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)  # left by this worker's previous life
+        # Kept: a server nothing refers to may be collected, and stop listening.
+        self._server = await asyncio.start_unix_server(self._serve_peer, path=path)
 
     async def _serve_peer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self._accepted.add(writer)
         try:
             while True:
                 size = int.from_bytes(await reader.readexactly(4), "big")
                 if size > PEER_MAX_FRAME_BYTES:
                     raise ValueError(f"a {size}-byte message is more than a push can be")
                 kind, target, message = msgpack.unpackb(await reader.readexactly(size), raw=False)
-                try:
-                    if kind == "g":
-                        await LocalChannelLayer.group_send(self, target, message)
-                    else:
-                        await LocalChannelLayer.send(self, target, message)
-                except ChannelFull:
-                    logger.warning("channel %s is full; a message from a peer was dropped", target)
+                await self._deliver_from_peer(kind, target, message)
         except asyncio.IncompleteReadError:
             pass  # the peer stopped
         except Exception:
             logger.exception("a message from a peer worker could not be read; link closed")
         finally:
+            self._accepted.discard(writer)
             writer.close()
+
+    async def _deliver_from_peer(self, kind: str, target: str, message: dict) -> None:
+        try:
+            if kind == "g":
+                await LocalChannelLayer.group_send(self, target, message)
+            elif target in self.channels:  # a channel that has gone doesn't come back
+                await LocalChannelLayer.send(self, target, message)
+        except ChannelFull:
+            logger.warning("channel %s is full; a message from a peer was dropped", target)
+        except Exception:  # one bad message must not cost the ones after it
+            logger.exception("a message from a peer worker to %s could not be delivered", target)
 
     async def _link(self, index: int) -> asyncio.StreamWriter | None:
         writer = self._links.get(index)
@@ -234,8 +241,9 @@ class PeerChannelLayer(LocalChannelLayer):
         pending = self._connecting[index] = asyncio.get_running_loop().create_future()
         writer = None
         try:
-            _, writer = await asyncio.open_unix_connection(self.socket_path(index))
+            reader, writer = await asyncio.open_unix_connection(self.socket_path(index))
             self._links[index] = writer
+            asyncio.get_running_loop().create_task(self._watch(index, reader, writer))
         except OSError:
             pass
         finally:
@@ -243,8 +251,21 @@ class PeerChannelLayer(LocalChannelLayer):
             pending.set_result(writer)
         return writer
 
+    async def _watch(self, index: int, reader, writer) -> None:
+        """The peer never writes back: the link's end of file means it has stopped. Forget the
+        link then, so the next message goes to whichever process listens in its place."""
+        with contextlib.suppress(Exception):
+            await reader.read()
+        writer.close()
+        if self._links.get(index) is writer:
+            del self._links[index]
+
     async def _forward(self, peers, kind: str, target: str, message: dict) -> None:
-        body = msgpack.packb((kind, target, message), use_bin_type=True)
+        try:
+            body = msgpack.packb((kind, target, message), use_bin_type=True)
+        except (TypeError, ValueError):
+            logger.exception("a message to %s can't be passed to the other workers", target)
+            return
         frame = len(body).to_bytes(4, "big") + body
         for index in peers:
             writer = await self._link(index)
@@ -294,6 +315,8 @@ class PeerChannelLayer(LocalChannelLayer):
         for writer in self._links.values():
             writer.close()
         self._links = {}
+        for writer in tuple(self._accepted):
+            writer.close()
         if self._server is not None:
             self._server.close()
             self._server = None
