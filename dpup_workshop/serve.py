@@ -51,11 +51,16 @@ def default_workers() -> int:
     return max(1, min(cores, MAX_DEFAULT_WORKERS))
 
 
-def _die_with_parent() -> None:
-    """In a worker, just before it starts: be stopped if the supervisor is killed outright."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+def _die_with(supervisor: int):
+    def die_with_parent() -> None:
+        """In a worker, just before it starts: be stopped if the supervisor is killed outright."""
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() != supervisor:  # it died before the line above: nobody would tell us
+            os._exit(1)
+
+    return die_with_parent
 
 
 class Supervisor:
@@ -79,7 +84,7 @@ class Supervisor:
         self.workers[index] = subprocess.Popen(
             [sys.executable, "-m", "dpup_workshop.serve", "--workers", "1", *self.arguments],
             env=env,
-            preexec_fn=_die_with_parent,  # the supervisor runs no threads: safe here
+            preexec_fn=_die_with(os.getpid()),  # the supervisor runs no threads: safe here
         )
         self.started_at[index] = time.monotonic()
 
@@ -186,7 +191,8 @@ def run_daphne(arguments: list[str]) -> None:
         _share_port()
         from twisted.internet import reactor
 
-        reactor.callWhenRunning(_listen_for_peers)
+        # callWhenRunning fires before the asyncio loop runs; a moment later it does.
+        reactor.callWhenRunning(reactor.callLater, 0, _listen_for_peers)
     CommandLineInterface().run(arguments)
 
 

@@ -183,7 +183,7 @@ ACTIVITY_PUSH_DELAY = float(os.environ.get("ACTIVITY_PUSH_DELAY", "0.25"))
 JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", "30"))
 JOIN_RATE_WINDOW = int(os.environ.get("JOIN_RATE_WINDOW", "300"))
 # Worker threads serving HTTP requests (each runs a whole request: middleware and view).
-HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "2"))
+HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "4"))
 # Largest websocket message accepted from a browser, in bytes.
 WS_MAX_MESSAGE_BYTES = 4096
 

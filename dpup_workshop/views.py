@@ -7,6 +7,7 @@ import secrets
 import time
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -71,6 +72,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     channel_layer = _channel_layer_status()
     ok = database["ok"] and channel_layer["ok"]
     return JsonResponse(
-        {"status": "ok" if ok else "error", "database": database, "channel_layer": channel_layer},
+        {
+            "status": "ok" if ok else "error",
+            "database": database,
+            "channel_layer": channel_layer,
+            "worker": settings.WORKER_INDEX,  # which of `serve --workers N` answered
+        },
         status=200 if ok else 503,
     )

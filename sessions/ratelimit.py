@@ -1,22 +1,20 @@
 """A fixed-window counter in the cache.
 
 With REDIS_URL the cache is shared by every process. Without it each worker process counts in
-its own memory; the kernel spreads an address's connections evenly over the workers, so each
-allows its share of the limit.
+its own memory: a person's socket stays with one worker, so chat and question limits hold as
+they are; an address's joins are spread over the workers, so up to the limit per worker (a
+room behind one address is not refused early).
 """
 
 from __future__ import annotations
 
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 
 
 def allow(scope: str, who: str, *, limit: int, window: int) -> bool:
     """Count one attempt; False once `who` has made more than `limit` in this window."""
-    if settings.WORKERS > 1 and not settings.REDIS_URL:
-        limit = -(-limit // settings.WORKERS)
     bucket = int(time.time() // window)
     key = f"ratelimit:{scope}:{who}:{bucket}"
     if cache.add(key, 1, timeout=window + 1):

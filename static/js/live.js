@@ -470,6 +470,10 @@
   });
   document.addEventListener("htmx:wsClose", function (event) {
     var code = event.detail.event.code;
+    // What was held waits no longer: the reconnect's snapshot brings the whole picture.
+    clearTimeout(heldTimer);
+    heldTimer = null;
+    held = {};
     if (CLOSE_MESSAGES[code]) {
       closedForGood = true;
       setStatus("closed", CLOSE_MESSAGES[code]);
