@@ -51,6 +51,7 @@ def text_frame(text: str) -> bytes:
 
 class LocalChannelLayer(BaseChannelLayer):
     extensions = ["groups", "flush"]
+    channel_tag = "inmemory"  # in every channel name this layer makes
 
     def __init__(self, expiry=60, capacity=200, channel_capacity=None, **kwargs):
         super().__init__(expiry=expiry, capacity=capacity, channel_capacity=channel_capacity)
@@ -93,7 +94,7 @@ class LocalChannelLayer(BaseChannelLayer):
 
     async def new_channel(self, prefix: str = "specific.") -> str:
         suffix = "".join(random.choices(string.ascii_letters, k=12))
-        return f"{prefix}inmemory!{suffix}"
+        return f"{prefix}{self.channel_tag}!{suffix}"
 
     async def group_add(self, group: str, channel: str) -> None:
         self.require_valid_group_name(group)
@@ -169,7 +170,8 @@ class PeerChannelLayer(LocalChannelLayer):
         self.directory = directory
         self.index = int(index)
         self.count = int(count)
-        self.prefix = f"w{self.index}"
+        self.channel_tag = f"w{self.index}"  # names the worker that made a channel (_owner)
+        self.peers = tuple(i for i in range(self.count) if i != self.index)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._listening: asyncio.Task | None = None
         self._server: asyncio.AbstractServer | None = None
@@ -279,15 +281,11 @@ class PeerChannelLayer(LocalChannelLayer):
                     writer.close()
 
     def _owner(self, channel: str) -> int:
-        """The worker that made `channel` (see new_channel)."""
+        """The worker that made `channel` (its channel_tag is in the name)."""
         name = channel.partition("!")[0].rpartition(".")[2]
         if name.startswith("w") and name[1:].isdigit():
             return int(name[1:])
         return self.index
-
-    async def new_channel(self, prefix: str = "specific.") -> str:
-        suffix = "".join(random.choices(string.ascii_letters, k=12))
-        return f"{prefix}{self.prefix}!{suffix}"
 
     async def send(self, channel: str, message: dict) -> None:
         owner = self._owner(channel)
@@ -307,8 +305,7 @@ class PeerChannelLayer(LocalChannelLayer):
         self.require_valid_group_name(group)
         await self.listen()
         # The others first: they deliver to their sockets while this one delivers to its own.
-        peers = [index for index in range(self.count) if index != self.index]
-        await self._forward(peers, "g", group, message)
+        await self._forward(self.peers, "g", group, message)
         await super().group_send(group, message)
 
     async def close(self) -> None:

@@ -168,7 +168,8 @@ class Observer:
     keep_texts: bool = False
     last_text: str = ""
     slide_arrived: dict[int, float] = field(default_factory=dict)
-    held: dict[int, str] = field(default_factory=dict)  # by the version each one waits for
+    # (text, metadata) of messages that came early, by the version each one waits for
+    held: dict[int, tuple[str, dict]] = field(default_factory=dict)
     held_since: float | None = None
     reordered: int = 0
 
@@ -184,18 +185,15 @@ class Observer:
             if prev != self.seen:
                 if isinstance(prev, int) and prev > self.seen and len(self.held) < MAX_HELD:
                     # Another server process's push can overtake this one by a moment.
-                    self.held[prev] = text
+                    self.held[prev] = (text, meta)
                     self.held_since = self.held_since or time.perf_counter()
                     return dict(meta, held=True)
-                self.gaps += 1
-                self.held.clear()
-                self.held_since = None
+                self._missed()
                 return dict(meta, gap=True)
         meta = self._accept(text, meta)
         while self.seen in self.held:
             self.reordered += 1
-            waiting = self.held.pop(self.seen)
-            self._accept(waiting, parse_meta(waiting))
+            self._accept(*self.held.pop(self.seen))
         if not self.held:
             self.held_since = None
         return meta
@@ -205,10 +203,14 @@ class Observer:
         HOLD_SECONDS: the socket asks for a snapshot."""
         if not self.held or time.perf_counter() - (self.held_since or 0) < HOLD_SECONDS:
             return False
+        self._missed()
+        return True
+
+    def _missed(self) -> None:
+        """A gap: what was held goes, and the socket asks for a snapshot."""
         self.gaps += 1
         self.held.clear()
         self.held_since = None
-        return True
 
     def _accept(self, text: str, meta: dict | None) -> dict | None:
         now = time.perf_counter()
