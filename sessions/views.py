@@ -370,22 +370,33 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         if cached is not None:
             return cached
     form = JoinForm(request.POST if request.method == "POST" else None)
+    status = 200
     if request.method == "POST" and run.status != Status.ENDED:
         if _limited(request, "join"):
             return _too_many(request)
         if form.is_valid():
-            participant = services.participant_join(
-                run=run,
-                display_name=form.cleaned_data["display_name"],
-                show_name=form.cleaned_data["show_name"],
-            )
-            request.session[participant_session_key(run)] = participant.pk
-            return redirect("runs:participant", code=run.code)
+            try:
+                joined = services.participant_join(
+                    run=run,
+                    display_name=form.cleaned_data["display_name"],
+                    show_name=form.cleaned_data["show_name"],
+                )
+            except Run.DoesNotExist:
+                raise Http404("No workshop has that code.") from None
+            except ActionError:
+                # It ended between reading the run and joining it: the page says so.
+                status = 409
+            else:
+                request.session[participant_session_key(run)] = joined.pk
+                return redirect("runs:participant", code=run.code)
+    page_run = Run.objects.filter(pk=run.pk).first()
+    if page_run is None:
+        raise Http404("No workshop has that code.")
     return render(
         request,
         "runs/join.html",
-        {"run": Run.objects.get(pk=run.pk), "form": form, "removed": participant is not None},
-        status=400 if form.errors else 200,
+        {"run": page_run, "form": form, "removed": participant is not None},
+        status=400 if form.errors else status,
     )
 
 

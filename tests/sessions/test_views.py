@@ -96,6 +96,30 @@ def test_identity_survives_a_reload(client, run):
     assert Participant.objects.count() == 1
 
 
+def test_a_run_that_ends_while_someone_is_joining_says_so(client, run, monkeypatch):
+    """The join page read the run while it was open; it ended before the form was sent."""
+    from sessions import selectors
+
+    read_while_open = selectors.run_for_join(run.code)
+    services.run_end(run=run, actor=actor_for_user(run, run.facilitator))
+    monkeypatch.setattr(selectors, "run_for_join", lambda code: read_while_open)
+    response = client.post(f"/join/{run.code}/", {"display_name": "Aroha"})
+    assert response.status_code == 409
+    assert "This workshop has ended" in text(response)
+    assert not Participant.objects.exists()
+
+
+def test_a_run_deleted_while_someone_is_joining_is_not_found(client, run, monkeypatch):
+    from sessions import selectors
+
+    read_before = selectors.run_for_join(run.code)
+    Run.objects.filter(pk=run.pk).delete()
+    monkeypatch.setattr(selectors, "run_for_join", lambda code: read_before)
+    response = client.post(f"/join/{read_before.code}/", {"display_name": "Aroha"})
+    assert response.status_code == 404
+    assert not Participant.objects.exists()
+
+
 def test_join_attempts_are_rate_limited(client, run, settings):
     settings.JOIN_RATE_LIMIT = 3
     for _ in range(3):
