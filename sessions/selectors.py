@@ -408,7 +408,7 @@ def chat_context(run: Run, audience: str) -> dict:
         messages = messages.filter(hidden=False, to_team=False)
     latest = list(messages[: CHAT_SHOWN * (2 if audience == "staff" else 1)])
     latest.reverse()
-    return {"run": run, "messages": latest, "audience": audience}
+    return {"run": run, "chat_lines": latest, "audience": audience}
 
 
 def hands_context(run: Run) -> dict:

@@ -220,3 +220,26 @@ def test_agenda_panel_suggests_cuts_when_running_over(client, run, users):
     assert sum(int(minutes) for _, minutes in cuts) == 15
     assert "DPUP in detail — structure, Principles and Guidelines" in [title for title, _ in cuts]
     assert "(15 min late)" in panel
+
+
+def test_chat_on_a_page_is_in_the_chat_log_not_in_the_notices(client, run, users):
+    from sessions import interactions
+
+    fran = actor_for_user(run, run.facilitator)
+    services.run_update(run=run, actor=fran, waiting_room=False)
+    services.run_start(run=run, actor=fran)
+    run = Run.objects.get(pk=run.pk)
+    client.post(f"/join/{run.code}/", {"display_name": "Aroha", "show_name": "on"})
+    interactions.chat_send(run=run, actor=fran, text="Kia ora koutou")
+    page = client.get(f"/runs/{run.code}/").content.decode()
+    log = page.split('id="chat-log"', 1)[1].split("</ol>", 1)[0]
+    assert "Kia ora koutou" in log
+    assert 'class="messages"' not in page
+    # The page's own notice still shows: here, the one for accepting an invite.
+    invite = services.invite_create(run=run, actor=fran, role="host")
+    client.force_login(users["outsider"])
+    page = client.post(f"/invite/{invite.token}/", follow=True).content.decode()
+    notices = page.split('class="messages"', 1)[1].split("</ul>", 1)[0]
+    assert f"You are Host for {run.title}" in notices
+    assert "Kia ora koutou" not in notices
+    assert "Kia ora koutou" in page.split('id="chat-log"', 1)[1].split("</ol>", 1)[0]
