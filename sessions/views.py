@@ -267,10 +267,13 @@ def agenda(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def qr(request: HttpRequest, code: str) -> HttpResponse:
     run, _ = _team_run(request, code)
-    svg = segno.make(_join_url(request, run), error="m").svg_inline(
-        scale=8, dark="#1b1f24", light="#ffffff", border=2, omitsize=True
-    )
-    return HttpResponse(svg, content_type="image/svg+xml")
+    # A whole SVG document (with its namespace): browsers draw nothing of an <img> without it.
+    response = HttpResponse(content_type="image/svg+xml")
+    segno.make(_join_url(request, run), error="m").save(
+        response, kind="svg", scale=8, dark="#1b1f24", light="#ffffff", border=2, omitsize=True,
+        title=f"Join {run.title}",
+    )  # fmt: skip
+    return response
 
 
 @never_cache

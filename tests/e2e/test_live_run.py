@@ -95,6 +95,10 @@ def test_a_live_run_end_to_end(browser, server):
     projector.goto(f"{server.url}/runs/{code}/screen/")
     expect(projector.locator("#connection-status")).to_have_text("Connected")
     assert serious_violations(projector) == []
+    # The room scans the join QR code off the projector: the image must draw.
+    qr = projector.locator("img.qr")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
     expect(facilitator.locator("#team-presence")).to_contain_text("connected (present)")
 
     # Two participants wait; the host admits one, then everyone.
