@@ -174,6 +174,15 @@ def test_a_live_run_end_to_end(browser, server):
     expect(aroha.locator("#current-slide-title")).to_have_text("What it means for Te Whatu Example")
     expect(projector.locator(".initiatives")).to_contain_text("A data panel")
 
+    # The facilitator ends the workshop: participants see it, and the room's tools close.
+    facilitator.once("dialog", lambda dialog: dialog.accept())
+    facilitator.get_by_role("button", name="End the workshop").click()
+    expect(sam.locator("#live-status")).to_contain_text("The workshop has ended")
+    expect(sam.get_by_text("raising a hand, chat and questions are closed")).to_be_visible()
+    for tool in ("#hand-button", "#chat-form", "#question-form"):
+        expect(sam.locator(tool)).to_be_hidden()
+    expect(sam.get_by_role("heading", name="Questions")).to_be_visible()
+
     # The participant checks their data.
     aroha.get_by_role("link", name=re.compile("Your data")).click()
     expect(aroha.locator("#my-public-name")).to_have_text("Anonymous")

@@ -407,13 +407,23 @@ def test_data_is_purged_after_the_retention_period(live, actors, people):
 
 def test_ending_the_run_closes_everything(live, actors, people):
     prompt = item(live, "introductions")
+    asked = interactions.question_ask(run=live, actor=me(people[1]), text="Before the end?")
     services.run_end(run=live, actor=actors["fran"])
+    assert live.status == "live"  # as a socket still holds it
     prompt.refresh_from_db()
     assert prompt.state == State.CLOSED
     with pytest.raises(ActionError):
         interactions.answer_write(run=live, actor=me(people[0]), interaction=prompt.pk, text="x")
     with pytest.raises(ActionError, match="ended"):
         interactions.hand_raise(run=live, actor=me(people[0]), raised=True)
+    with pytest.raises(ActionError, match="ended"):
+        interactions.question_ask(run=live, actor=me(people[0]), text="Too late?")
+    with pytest.raises(ActionError, match="ended"):
+        interactions.question_upvote(run=live, actor=me(people[0]), question=asked.pk)
+    with pytest.raises(ActionError, match="ended"):
+        interactions.chat_send(run=live, actor=me(people[0]), text="Still there?")
+    assert list(live.questions.values_list("text", "votes")) == [("Before the end?", 0)]
+    assert not live.chat_messages.exists()
 
 
 def test_breakouts_need_time_on_the_agenda(live, actors, people):
