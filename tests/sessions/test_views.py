@@ -132,6 +132,7 @@ def test_participant_sees_and_deletes_their_data(client, run):
     client.post(f"/join/{run.code}/", {"display_name": "Aroha"})
     page = text(client.get(f"/runs/{run.code}/me/"))
     assert "Aroha" in page and "Anonymous" in page and "30 days after the workshop ends" in page
+    assert '<dd id="my-scoreboard">no</dd>' in page
     client.post(f"/runs/{run.code}/me/", {"display_name": "Aroha P", "show_name": "on"})
     assert Participant.objects.get().public_label == "Aroha P"
     client.post(f"/runs/{run.code}/me/", {"leave": "1"})
