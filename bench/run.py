@@ -72,7 +72,7 @@ class App:
         self.config = config
         self.folder = folder
         self.database = None
-        extra = {"JOIN_RATE_LIMIT": "1000000", "LOG_LEVEL": "WARNING", "DJANGO_DEBUG": "false"}
+        extra = {"JOIN_ROOM_RATE_LIMIT": "1000000", "LOG_LEVEL": "WARNING", "DJANGO_DEBUG": "false"}
         if config == "redis":
             import psycopg
 

@@ -13,10 +13,13 @@ import time
 from django.core.cache import cache
 
 
+def _key(scope: str, who: str, window: int) -> str:
+    return f"ratelimit:{scope}:{who}:{int(time.time() // window)}"
+
+
 def allow(scope: str, who: str, *, limit: int, window: int) -> bool:
     """Count one attempt; False once `who` has made more than `limit` in this window."""
-    bucket = int(time.time() // window)
-    key = f"ratelimit:{scope}:{who}:{bucket}"
+    key = _key(scope, who, window)
     if cache.add(key, 1, timeout=window + 1):
         return True
     try:
@@ -25,6 +28,11 @@ def allow(scope: str, who: str, *, limit: int, window: int) -> bool:
         cache.add(key, 1, timeout=window + 1)
         return True
     return count <= limit
+
+
+def over(scope: str, who: str, *, limit: int, window: int) -> bool:
+    """Whether `who` has already made `limit` attempts in this window (without counting one)."""
+    return (cache.get(_key(scope, who, window)) or 0) >= limit
 
 
 def client_address(request) -> str:

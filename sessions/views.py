@@ -24,7 +24,7 @@ from sessions import fragments, selectors, services
 from sessions.forms import InviteForm, JoinCodeForm, JoinForm, RunForm, TeamMemberForm
 from sessions.models import Participant, ParticipantStatus, RoleInvite, Run, Status, TeamMember
 from sessions.permissions import FACILITATOR, ActionError, Actor
-from sessions.ratelimit import allow, client_address
+from sessions.ratelimit import allow, client_address, over
 from sessions.sessionkeys import participant_session_key
 from slides.models import Role
 
@@ -54,17 +54,31 @@ def _join_url(request: HttpRequest, run: Run) -> str:
     return request.build_absolute_uri(run.join_path)
 
 
-def _limited(request: HttpRequest, scope: str) -> bool:
+def _guessing(request: HttpRequest) -> bool:
+    """This address has tried too many wrong codes lately: refuse every code, right or not."""
+    return over(
+        "join-code", client_address(request),
+        limit=settings.JOIN_RATE_LIMIT, window=settings.JOIN_RATE_WINDOW,
+    )  # fmt: skip
+
+
+def _wrong_code(request: HttpRequest) -> None:
+    allow(
+        "join-code", client_address(request),
+        limit=settings.JOIN_RATE_LIMIT, window=settings.JOIN_RATE_WINDOW,
+    )  # fmt: skip
+
+
+def _joining_too_often(request: HttpRequest, run: Run) -> bool:
+    """Joins to one run from one address: a whole room may share it, so the limit is high."""
     return not allow(
-        scope,
-        client_address(request),
-        limit=settings.JOIN_RATE_LIMIT,
-        window=settings.JOIN_RATE_WINDOW,
-    )
+        f"join:{run.pk}", client_address(request),
+        limit=settings.JOIN_ROOM_RATE_LIMIT, window=settings.JOIN_RATE_WINDOW,
+    )  # fmt: skip
 
 
-def _too_many(request: HttpRequest) -> HttpResponse:
-    return render(request, "runs/too_many.html", status=429)
+def _too_many(request: HttpRequest, *, guessing: bool = True) -> HttpResponse:
+    return render(request, "runs/too_many.html", {"guessing": guessing}, status=429)
 
 
 # --- setting up --------------------------------------------------------------------------------
@@ -321,11 +335,12 @@ def browse_slide(request: HttpRequest, code: str, number: int) -> HttpResponse:
 def join_code(request: HttpRequest) -> HttpResponse:
     form = JoinCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if _limited(request, "join"):
+        if _guessing(request):
             return _too_many(request)
         if form.is_valid():
             if Run.objects.filter(code=form.cleaned_data["code"]).exists():
                 return redirect("runs:join", code=form.cleaned_data["code"])
+            _wrong_code(request)
             form.add_error("code", "No workshop has that code. Check it and try again.")
     return render(
         request, "runs/join_code.html", {"form": form}, status=400 if form.errors else 200
@@ -358,9 +373,10 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     # The hottest page in a join storm: read only what every request needs (the rest loads
     # on the rare request that renders the page afresh).
     run = selectors.run_for_join(code)
+    if _guessing(request):
+        return _too_many(request)
     if run is None:
-        if _limited(request, "join"):
-            return _too_many(request)
+        _wrong_code(request)
         raise Http404("No workshop has that code.")
     participant = _participant(request, run)
     if participant is not None and participant.status not in (
@@ -375,8 +391,8 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     form = JoinForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and run.status != Status.ENDED:
-        if _limited(request, "join"):
-            return _too_many(request)
+        if _joining_too_often(request, run):
+            return _too_many(request, guessing=False)
         if form.is_valid():
             try:
                 joined = services.participant_join(

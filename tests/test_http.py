@@ -175,7 +175,7 @@ def test_once_the_serving_loop_has_stopped_a_worker_threads_send_is_dropped(monk
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("http")
-    env = app_env(SQLITE_PATH=str(folder / "db.sqlite3"), JOIN_RATE_LIMIT="1000")
+    env = app_env(SQLITE_PATH=str(folder / "db.sqlite3"), JOIN_ROOM_RATE_LIMIT="1000")
     prepare(env, ("http-f", "pw-12345678"))
     code = create_run(env, "http-f")
     server = Server(env, log=folder / "daphne.log")

@@ -151,7 +151,7 @@ async def test_a_restarted_worker_gets_the_very_next_message(tmp_path):
 def workers(tmp_path_factory):
     folder = tmp_path_factory.mktemp("workers")
     env = app_env(
-        SQLITE_PATH=str(folder / "db.sqlite3"), WEB_CONCURRENCY="2", JOIN_RATE_LIMIT="100000"
+        SQLITE_PATH=str(folder / "db.sqlite3"), WEB_CONCURRENCY="2", JOIN_ROOM_RATE_LIMIT="100000"
     )
     prepare(env, FACILITATOR)
     server = Server(env, log=folder / "daphne.log")

@@ -28,7 +28,7 @@ def scaleout_env(tmp_path_factory):
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{name}",
         REDIS_URL=REDIS,
         REDIS_PREFIX=f"test-{name}",
-        JOIN_RATE_LIMIT="100000",
+        JOIN_ROOM_RATE_LIMIT="100000",
     )
     try:
         prepare(env, FACILITATOR)

@@ -120,12 +120,35 @@ def test_a_run_deleted_while_someone_is_joining_is_not_found(client, run, monkey
     assert not Participant.objects.exists()
 
 
-def test_join_attempts_are_rate_limited(client, run, settings):
+def test_guessing_codes_is_rate_limited(client, run, settings):
     settings.JOIN_RATE_LIMIT = 3
+    assert client.post("/join/", {"code": run.display_code}).status_code == 302  # not counted
     for _ in range(3):
         assert client.post("/join/", {"code": "ABC-DEF-GH2"}).status_code == 400
-    assert client.post("/join/", {"code": "ABC-DEF-GH2"}).status_code == 429
+    refused = client.post("/join/", {"code": "ABC-DEF-GH2"})
+    assert refused.status_code == 429 and "Too many wrong workshop codes" in text(refused)
     assert client.get("/join/ZZZZZZZZZ/").status_code == 429
+    # Past the limit even a right code is refused, or guessing would go on.
+    assert client.post("/join/", {"code": run.display_code}).status_code == 429
+    assert client.get(f"/join/{run.code}/").status_code == 429
+
+
+def test_a_room_behind_one_address_can_all_join(run, settings):
+    """An office's network shows one address for everyone in the room."""
+    from django.test import Client
+
+    settings.JOIN_RATE_LIMIT = 3
+    settings.JOIN_ROOM_RATE_LIMIT = 8
+    for number in range(8):
+        phone = Client(REMOTE_ADDR="203.0.113.7")
+        assert phone.post("/join/", {"code": run.display_code}).status_code == 302
+        joined = phone.post(f"/join/{run.code}/", {"display_name": f"Person {number}"})
+        assert joined.status_code == 302, number
+    flood = Client(REMOTE_ADDR="203.0.113.7").post(f"/join/{run.code}/", {"display_name": "x"})
+    assert flood.status_code == 429 and "joined this workshop from your network" in text(flood)
+    assert Participant.objects.count() == 8
+    elsewhere = Client(REMOTE_ADDR="198.51.100.2")
+    assert elsewhere.post(f"/join/{run.code}/", {"display_name": "Remote"}).status_code == 302
 
 
 def test_participant_sees_and_deletes_their_data(client, run):
