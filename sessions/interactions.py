@@ -134,7 +134,7 @@ def follow_slide(run: Run, previous: int) -> None:
         return
     for item in run.interactions.filter(slide_number__isnull=False):
         on_new = item.slide_number == number
-        if on_new and item.state == State.READY:
+        if on_new and (item.state == State.READY or _back_to_its_slide(item)):
             _open(item, now)
         elif item.kind == Kind.QUIZ and item.answer_slide_number == number:
             if item.state in (State.OPEN, State.CLOSED):
@@ -142,7 +142,14 @@ def follow_slide(run: Run, previous: int) -> None:
                 item.save(update_fields=["state"])
         elif item.slide_number == previous and item.state == State.OPEN:
             item.state = State.CLOSED
-            item.save(update_fields=["state"])
+            item.closed_with_slide = True
+            item.save(update_fields=["state", "closed_with_slide"])
+
+
+def _back_to_its_slide(item: Interaction) -> bool:
+    """Closed only because the slides moved on (not by hand, nor by its timer running out):
+    when its slide comes back, so does the activity."""
+    return item.state == State.CLOSED and item.closed_with_slide and item.closes_at is None
 
 
 def _open(item: Interaction, now, timer_seconds: int | None = None) -> None:
@@ -150,7 +157,10 @@ def _open(item: Interaction, now, timer_seconds: int | None = None) -> None:
     item.opened_at = now
     item.timer_seconds = timer_seconds
     item.closes_at = now + timedelta(seconds=timer_seconds) if timer_seconds else None
-    item.save(update_fields=["state", "opened_at", "timer_seconds", "closes_at"])
+    item.closed_with_slide = False
+    item.save(
+        update_fields=["state", "opened_at", "timer_seconds", "closes_at", "closed_with_slide"]
+    )
 
 
 def _publish_now(run: Run, event: str) -> None:
@@ -189,7 +199,8 @@ def interaction_close(*, run: Run, actor: Actor, interaction: int) -> Interactio
         raise ActionError("That isn't open.")
     item.state = State.CLOSED
     item.closes_at = None
-    item.save(update_fields=["state", "closes_at"])
+    item.closed_with_slide = False
+    item.save(update_fields=["state", "closes_at", "closed_with_slide"])
     _publish_now(run, "interaction.closed")
     return item
 

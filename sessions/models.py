@@ -363,6 +363,9 @@ class Interaction(models.Model):
     manual_tally = models.JSONField(
         default=list, blank=True, help_text="Answers counted by hand (said aloud, sent in chat)."
     )
+    closed_with_slide = models.BooleanField(
+        default=False, help_text="Closed because its slide was left: it opens again if it returns."
+    )
     timer_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     closes_at = models.DateTimeField(null=True, blank=True)

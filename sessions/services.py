@@ -397,7 +397,9 @@ def run_end(*, run: Run, actor: Actor) -> Run:
     run.status = Status.ENDED
     run.ended_at = now
     RoleInvite.objects.filter(run=run, revoked_at__isnull=True).update(revoked_at=now)
-    run.interactions.filter(state=State.OPEN).update(state=State.CLOSED, closes_at=None)
+    run.interactions.filter(state=State.OPEN).update(
+        state=State.CLOSED, closes_at=None, closed_with_slide=False
+    )
     publish_live(run, "run.ended", (STAFF, PARTICIPANTS, SCREEN, WAITING))
     return run
 

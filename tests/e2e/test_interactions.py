@@ -108,6 +108,13 @@ def test_prompt_chat_poll_hands_and_questions(browser, server):
     expect(staff_poll).to_contain_text("2 answered")
     expect(projector.locator("#screen-results")).to_contain_text("2 answered so far")
     expect(poll.locator(".bars")).to_have_count(0)
+    # A slip of the console (on, then back) brings the poll back as it was.
+    goto(console, 3)
+    expect(poll).to_be_hidden()
+    goto(console, 2)
+    expect(poll.get_by_role("button", name="Yes", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
     staff_poll.get_by_role("button", name=re.compile("Count one more for Yes")).click()  # aloud
     expect(staff_poll.locator(".bar-count").first).to_have_text("2")
     staff_poll.get_by_role("button", name="Show results to participants").click()

@@ -66,6 +66,28 @@ def test_interactions_follow_the_slides(live, actors):
     assert question.state == State.REVEALED
 
 
+def test_stepping_back_to_a_slide_opens_its_activity_again(live, actors, people):
+    """Next then Previous by mistake: the prompt is open again, answers kept."""
+    prompt = item(live, "introductions")
+    interactions.answer_write(run=live, actor=me(people[0]), interaction=prompt.pk, text="Kia ora")
+    live = goto(goto(live, actors, 2), actors, 1)
+    prompt.refresh_from_db()
+    assert prompt.state == State.OPEN
+    assert prompt.responses.get().text == "Kia ora"
+    # Closed by hand, it stays closed whatever the slides do.
+    interactions.interaction_close(run=live, actor=actors["hana"], interaction=prompt.pk)
+    live = goto(goto(live, actors, 2), actors, 1)
+    prompt.refresh_from_db()
+    assert prompt.state == State.CLOSED
+    # A timed quiz question whose time was up stays closed too.
+    question = goto(live, actors, 17).interactions.get(slide_number=17)
+    interactions.interaction_open(run=live, actor=actors["fran"], interaction=question.pk, timer=10)
+    Interaction.objects.filter(pk=question.pk).update(closes_at=timezone.now())
+    live = goto(goto(live, actors, 16), actors, 17)
+    question.refresh_from_db()
+    assert question.state == State.CLOSED
+
+
 def test_one_answer_per_person_changeable_until_close(live, actors, people):
     live = goto(live, actors, 2)
     poll = item(live, "watched-intro-video")
