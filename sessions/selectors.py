@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
 
 from sessions import hotsql
@@ -507,4 +507,67 @@ def personal_context(participant: Participant) -> dict:
         "own_chat": own_chat,
         "group": group,
         "run": run,
+    }
+
+
+# --- the report afterwards ------------------------------------------------------------------
+
+
+@dataclass
+class ReportItem:
+    """One prompt, poll or quiz question as it went: its tally, or every response to it."""
+
+    view: InteractionView
+    responses: list[Response] = field(default_factory=list)
+    passed: int = 0
+    correct: int = 0  # quiz: people whose choices were exactly the correct ones
+
+    @property
+    def correct_percent(self) -> int:
+        answered = self.view.answered
+        return round(100 * self.correct / answered) if answered else 0
+
+
+def report_context(run: Run, now: datetime | None = None) -> dict:
+    """The run as it went, for the team: attendance, the agenda's planned and actual times,
+    every prompt, poll and quiz question that was opened, and the participants' questions.
+    What a participant deleted, or the retention period removed, is gone from it too."""
+    now = now or timezone.now()
+    counts = dict(run.participants.values_list("status").annotate(n=models.Count("id")).order_by())
+    items = []
+    opened = run.interactions.exclude(state=State.READY).order_by(
+        models.F("slide_number").asc(nulls_last=True), "id"
+    )
+    for item in opened:
+        report = ReportItem(view=interaction_view(item, audience="staff", now=now))
+        if item.kind == Kind.PROMPT:
+            rows = item.responses.select_related("participant", "breakout_group").order_by("id")
+            report.responses = [r for r in rows if r.text]
+            report.passed = sum(1 for r in rows if r.passed)
+        elif item.kind == Kind.QUIZ:
+            right = sorted(item.correct)
+            report.correct = sum(
+                1 for choices in item.responses.values_list("choices", flat=True)
+                if sorted(choices) == right
+            )  # fmt: skip
+        items.append(report)
+    quiz = [r for r in items if r.view.item.kind == Kind.QUIZ and r.view.answered]
+    questions = list(run.questions.select_related("participant").order_by("answered", "-votes"))
+    agenda = agenda_for(run, now)
+    return {
+        "run": run,
+        "agenda": agenda,
+        "segments": [(s, s.actual - s.planned) for s in agenda.segments],
+        "total_over": agenda.total_elapsed - agenda.total_planned,
+        "joined": sum(counts.values()),
+        "admitted": counts.get(ParticipantStatus.ADMITTED, 0),
+        "left": counts.get(ParticipantStatus.LEFT, 0),
+        "removed": counts.get(ParticipantStatus.REMOVED, 0),
+        "never_admitted": counts.get(ParticipantStatus.WAITING, 0),
+        "items": items,
+        "quiz_average": round(sum(r.correct_percent for r in quiz) / len(quiz)) if quiz else None,
+        "open_questions": [q for q in questions if not q.answered and not q.hidden],
+        "answered_questions": [q for q in questions if q.answered and not q.hidden],
+        "chat_count": run.chat_messages.filter(hidden=False).count(),
+        "team": team_members(run),
     }

@@ -18,6 +18,7 @@ urlpatterns = [
     path("runs/<str:code>/screen/", views.screen, name="screen"),
     path("runs/<str:code>/agenda/", views.agenda, name="agenda"),
     path("runs/<str:code>/qr.svg", views.qr, name="qr"),
+    path("runs/<str:code>/report/", views.report, name="report"),
     path("runs/<str:code>/settings/", views.run_settings, name="settings"),
     path("runs/<str:code>/team/", views.team_add, name="team-add"),
     path("runs/<str:code>/team/<int:member_id>/remove/", views.team_remove, name="team-remove"),

@@ -279,6 +279,20 @@ def agenda(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@never_cache
+def report(request: HttpRequest, code: str) -> HttpResponse:
+    """How the run went, for the team: during the run so far, and afterwards."""
+    run, actor = _team_run(request, code)
+    context = selectors.report_context(run) | {
+        "view": "report",
+        "my_roles": " ".join(sorted(actor.roles)),
+        "join_url": _join_url(request, run),
+    }
+    return render(request, "runs/report.html", context)
+
+
+@login_required
+@require_GET
 def qr(request: HttpRequest, code: str) -> HttpResponse:
     run, _ = _team_run(request, code)
     # A whole SVG document (with its namespace): browsers draw nothing of an <img> without it.

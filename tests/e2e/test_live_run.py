@@ -183,6 +183,15 @@ def test_a_live_run_end_to_end(browser, server):
         expect(sam.locator(tool)).to_be_hidden()
     expect(sam.get_by_role("heading", name="Questions")).to_be_visible()
 
+    # The console points the facilitator to the report: who came, the agenda's times.
+    facilitator.get_by_role("link", name="See how it went in the report").click()
+    expect(facilitator.get_by_role("heading", name=re.compile("^Report: "))).to_be_visible()
+    expect(facilitator.locator("#report-joined")).to_have_text("2")
+    expect(facilitator.locator("#report-agenda tbody tr")).to_have_count(9)
+    assert serious_violations(facilitator) == []
+    facilitator.set_viewport_size({"width": 390, "height": 844})  # read on a phone
+    assert facilitator.evaluate("document.documentElement.scrollWidth <= innerWidth")
+
     # The participant checks their data.
     aroha.get_by_role("link", name=re.compile("Your data")).click()
     expect(aroha.locator("#my-public-name")).to_have_text("Anonymous")

@@ -165,7 +165,7 @@ def test_participant_sees_and_deletes_their_data(client, run):
 
 
 @pytest.mark.parametrize(
-    "view", ["console", "host", "present", "screen", "settings", "agenda", "qr.svg"]
+    "view", ["console", "host", "present", "screen", "settings", "agenda", "qr.svg", "report"]
 )
 def test_team_pages_are_for_the_team(client, run, users, view):
     url = f"/runs/{run.code}/{view}" + ("" if view.endswith(".svg") else "/")

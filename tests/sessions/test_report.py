@@ -1,0 +1,97 @@
+"""The report afterwards: how the run went, for the team, and only what is still kept."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from sessions import interactions, services
+from sessions.models import Run
+from sessions.selectors import actor_for_participant
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+@pytest.fixture
+def ran(run, actors, clock):
+    """A short run: introductions, the video poll and one quiz question, then the end."""
+    fran = actors["fran"]
+    services.run_update(run=run, actor=fran, waiting_room=False)
+    services.run_start(run=run, actor=fran)
+    run = Run.objects.get(pk=run.pk)
+    people = [
+        services.participant_join(run=run, display_name=name, show_name=bool(name))
+        for name in ("Aroha", "Sam", "")
+    ]
+    me = [actor_for_participant(p) for p in people]
+    intro = run.interactions.get(key="introductions")
+    interactions.answer_write(run=run, actor=me[0], interaction=intro.pk, text="Kia ora, Aroha")
+    interactions.answer_write(run=run, actor=me[2], interaction=intro.pk, passed=True)
+    clock.advance(minutes=7)
+    services.slide_goto(run=run, actor=fran, number=2)
+    run = Run.objects.get(pk=run.pk)
+    poll = run.interactions.get(key="watched-intro-video")
+    for actor, choice in zip(me, (0, 0, 1), strict=True):
+        interactions.answer_choose(run=run, actor=actor, interaction=poll.pk, choice=choice)
+    services.slide_goto(run=run, actor=fran, number=17)
+    run = Run.objects.get(pk=run.pk)
+    question = run.interactions.get(slide_number=17)
+    right = question.correct[0]
+    wrong = next(i for i in range(len(question.options)) if i != right)
+    for actor, choice in zip(me, (right, right, wrong), strict=True):
+        interactions.answer_choose(run=run, actor=actor, interaction=question.pk, choice=choice)
+    interactions.question_ask(run=run, actor=me[1], text="Where is the toolkit?")
+    services.run_end(run=run, actor=fran)
+    return Run.objects.get(pk=run.pk), question
+
+
+def test_the_report_shows_how_the_run_went(client, users, ran):
+    run, question = ran
+    client.force_login(users["hana"])
+    page = text(client.get(f"/runs/{run.code}/report/"))
+    assert '<dd id="report-joined">3</dd>' in page
+    assert "Kia ora, Aroha" in page and "1 passed" in page
+    poll = page.split('id="report-watched-intro-video"', 1)[1].split("</article>", 1)[0]
+    assert "3 answered" in poll and "2 (67%)" in poll and "1 (33%)" in poll
+    quiz = page.split(f'id="report-{question.key}"', 1)[1].split("</article>", 1)[0]
+    assert "67% correct" in quiz
+    assert "On average, <strong>67%</strong>" in page
+    open_questions = page.split('id="report-open-questions"', 1)[1].split("</ul>", 1)[0]
+    assert "Where is the toolkit?" in open_questions
+    agenda = page.split('id="report-agenda"', 1)[1].split("</table>", 1)[0]
+    assert "7:00" in agenda  # the first segment's actual time
+    assert "kept until" in page
+
+
+def test_what_a_participant_takes_away_leaves_the_report(client, users, ran):
+    run, _ = ran
+    aroha = run.participants.get(display_name="Aroha")
+    services.participant_leave(participant=aroha)
+    client.force_login(users["fran"])
+    page = text(client.get(f"/runs/{run.code}/report/"))
+    assert "Kia ora, Aroha" not in page
+    poll = page.split('id="report-watched-intro-video"', 1)[1].split("</article>", 1)[0]
+    assert "2 answered" in poll
+
+
+def test_after_the_retention_period_the_report_keeps_only_timings(client, users, ran):
+    run, _ = ran
+    later = run.ended_at + timedelta(days=run.retention_days + 1)
+    assert services.runs_purge_expired(now=later) == [run]
+    client.force_login(users["fran"])
+    page = text(client.get(f"/runs/{run.code}/report/"))
+    assert 'id="purged-notice"' in page
+    for gone in ("Kia ora, Aroha", "Where is the toolkit?", "Sam"):
+        assert gone not in page
+    assert '<dd id="report-joined">0</dd>' in page
+    assert "7:00" in page.split('id="report-agenda"', 1)[1]
+
+
+def test_a_run_in_progress_reports_so_far(client, users, run):
+    client.force_login(users["pita"])
+    page = text(client.get(f"/runs/{run.code}/report/"))
+    assert "hasn't started yet" in page and "Nothing was opened" in page
