@@ -510,6 +510,71 @@ def personal_context(participant: Participant) -> dict:
     }
 
 
+# --- a participant's own data ---------------------------------------------------------------
+
+
+def participant_records(participant: Participant) -> dict:
+    """Everything the run holds about one participant, as "Your data" shows it."""
+    return {
+        "responses": list(participant.responses.select_related("interaction").order_by("id")),
+        "messages_sent": list(participant.chat_messages.order_by("id")),
+        "questions": list(participant.questions.order_by("id")),
+        "votes": participant.upvoted.count(),
+    }
+
+
+def participant_export(run: Run, participant: Participant, records: dict) -> dict:
+    """The same records as plain data, for the participant to download and keep."""
+
+    def when(moment):
+        return timezone.localtime(moment).isoformat() if moment else None
+
+    answers = []
+    for response in records["responses"]:
+        item = response.interaction
+        answers.append({
+            "kind": item.get_kind_display(),
+            "question": item.text,
+            "chose": [item.options[i] for i in response.choices if 0 <= i < len(item.options)],
+            "wrote": response.text,
+            "passed": response.passed,
+            "offered_to_share_aloud": response.volunteer,
+            "shown_on_the_projector": response.shown,
+        })  # fmt: skip
+    return {
+        "workshop": {
+            "title": run.title,
+            "code": run.display_code,
+            "scheduled": when(run.scheduled_at),
+            "kept_until": when(run.purge_after),
+            "retention_days": run.retention_days,
+        },
+        "you": {
+            "name": participant.display_name,
+            "shown_on_shared_screens_as": participant.public_label,
+            "joined": when(participant.joined_at),
+            "status": participant.get_status_display(),
+            "hand_raised_since": when(participant.hand_raised_at),
+            "on_the_quiz_scoreboard": participant.on_scoreboard,
+        },
+        "answers_and_responses": answers,
+        "chat_messages": [
+            {
+                "text": m.text,
+                "to_the_team_only": m.to_team,
+                "hidden_by_the_host": m.hidden,
+                "sent": when(m.created_at),
+            }
+            for m in records["messages_sent"]
+        ],  # fmt: skip
+        "questions": [
+            {"text": q.text, "votes": q.votes, "answered": q.answered, "asked": when(q.created_at)}
+            for q in records["questions"]
+        ],
+        "questions_you_upvoted": records["votes"],
+    }
+
+
 # --- the report afterwards ------------------------------------------------------------------
 
 

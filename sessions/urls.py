@@ -11,6 +11,7 @@ urlpatterns = [
     path("runs/new/", views.run_new, name="new"),
     path("runs/<str:code>/", views.participant_view, name="participant"),
     path("runs/<str:code>/me/", views.my_data, name="my-data"),
+    path("runs/<str:code>/me/download/", views.my_data_download, name="my-data-download"),
     path("runs/<str:code>/slides/<int:number>/", views.browse_slide, name="browse-slide"),
     path("runs/<str:code>/console/", views.console, name="console"),
     path("runs/<str:code>/host/", views.host, name="host"),

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -433,12 +433,20 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _data_owner(request: HttpRequest, code: str) -> tuple[Run, Participant | None]:
+    """The run, and the participant this browser is in it (None: no one whose data is here)."""
+    run = get_object_or_404(Run, code=code)
+    participant = _participant(request, run)
+    if participant is not None and participant.status == ParticipantStatus.LEFT:
+        participant = None
+    return run, participant
+
+
 @never_cache
 def my_data(request: HttpRequest, code: str) -> HttpResponse:
     """What this run holds about the participant, with the choice to change or delete it."""
-    run = get_object_or_404(Run, code=code)
-    participant = _participant(request, run)
-    if participant is None or participant.status == ParticipantStatus.LEFT:
+    run, participant = _data_owner(request, code)
+    if participant is None:
         return redirect("runs:join", code=run.code)
     form = JoinForm(
         request.POST if request.method == "POST" else None,
@@ -457,16 +465,22 @@ def my_data(request: HttpRequest, code: str) -> HttpResponse:
             )
             messages.success(request, "Saved.")
             return redirect("runs:my-data", code=run.code)
+    context = {"run": run, "participant": participant, "form": form}
     return render(
-        request,
-        "runs/my_data.html",
-        {
-            "run": run,
-            "participant": participant,
-            "form": form,
-            "responses": participant.responses.select_related("interaction").order_by("id"),
-            "messages_sent": participant.chat_messages.order_by("id"),
-            "questions": participant.questions.order_by("id"),
-            "votes": participant.upvoted.count(),
-        },
+        request, "runs/my_data.html", context | selectors.participant_records(participant)
     )
+
+
+@require_GET
+@never_cache
+def my_data_download(request: HttpRequest, code: str) -> HttpResponse:
+    """A copy of everything on "Your data", as a JSON file the participant keeps."""
+    run, participant = _data_owner(request, code)
+    if participant is None:
+        return redirect("runs:join", code=run.code)
+    data = selectors.participant_export(
+        run, participant, selectors.participant_records(participant)
+    )
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="my-data-{run.code}.json"'
+    return response

@@ -3,11 +3,14 @@ and a server restart in the middle that nobody has to reload for."""
 
 from __future__ import annotations
 
+import json
+import pathlib
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from sessions.models import format_code
 from tests.e2e.accessibility import serious_violations
 from tests.e2e.conftest import STAFF, TEAM, log_in, start_app
 
@@ -196,6 +199,10 @@ def test_a_live_run_end_to_end(browser, server):
     aroha.get_by_role("link", name=re.compile("Your data")).click()
     expect(aroha.locator("#my-public-name")).to_have_text("Anonymous")
     assert serious_violations(aroha) == []
+    with aroha.expect_download() as download:
+        aroha.get_by_role("link", name="Download a copy of your data").click()
+    copy = json.loads(pathlib.Path(download.value.path()).read_text())
+    assert copy["you"]["name"] == "Aroha" and copy["workshop"]["code"] == format_code(code)
 
 
 def shift_clock(page, minutes):

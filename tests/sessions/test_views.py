@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from sessions import services
 from sessions.models import Participant, ParticipantStatus, RoleInvite, Run
-from sessions.selectors import actor_for_user
+from sessions.selectors import actor_for_participant, actor_for_user
 
 
 def text(response) -> str:
@@ -267,3 +267,39 @@ def test_chat_on_a_page_is_in_the_chat_log_not_in_the_notices(client, run, users
     assert f"You are Host for {run.title}" in notices
     assert "Kia ora koutou" not in notices
     assert "Kia ora koutou" in page.split('id="chat-log"', 1)[1].split("</ol>", 1)[0]
+
+
+def test_participant_downloads_a_copy_of_their_data(client, run):
+    import json
+
+    from sessions import interactions
+
+    fran = actor_for_user(run, run.facilitator)
+    services.run_update(run=run, actor=fran, waiting_room=False)
+    services.run_start(run=run, actor=fran)
+    run = Run.objects.get(pk=run.pk)
+    client.post(f"/join/{run.code}/", {"display_name": "Aroha"})
+    me = actor_for_participant(Participant.objects.get())
+    services.slide_goto(run=run, actor=fran, number=2)
+    poll = run.interactions.get(key="watched-intro-video")
+    interactions.answer_choose(run=run, actor=me, interaction=poll.pk, choice=1)
+    interactions.chat_send(run=run, actor=me, text="Kia ora")
+    interactions.question_ask(run=run, actor=me, text="Where is the toolkit?")
+    page = client.get(f"/runs/{run.code}/me/").content.decode()
+    assert f'href="/runs/{run.code}/me/download/"' in page
+    response = client.get(f"/runs/{run.code}/me/download/")
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"] == f'attachment; filename="my-data-{run.code}.json"'
+    data = json.loads(response.content)
+    assert data["you"]["name"] == "Aroha"
+    assert data["you"]["shown_on_shared_screens_as"] == "Anonymous"
+    assert data["answers_and_responses"] == [
+        {"kind": "Poll", "question": poll.text, "chose": ["Not yet"], "wrote": "",
+         "passed": False, "offered_to_share_aloud": False, "shown_on_the_projector": False}
+    ]  # fmt: skip
+    assert [m["text"] for m in data["chat_messages"]] == ["Kia ora"]
+    assert [q["text"] for q in data["questions"]] == ["Where is the toolkit?"]
+    # Someone else's browser gets no one's data.
+    from django.test import Client
+
+    assert Client().get(f"/runs/{run.code}/me/download/").url == f"/join/{run.code}/"
