@@ -174,7 +174,7 @@ class JoinForm(forms.Form):
 
 class TeamMemberForm(forms.Form):
     user = forms.ModelChoiceField(queryset=_team_choices(), label="Person")
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.PRESENTER)
     segments = forms.MultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -192,4 +192,9 @@ class TeamMemberForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    # The least power first: the facilitator's role is handed on only on purpose.
+    role = forms.ChoiceField(
+        choices=Role.choices,
+        initial=Role.PRESENTER,
+        widget=forms.Select(attrs={"id": "invite-role"}),
+    )

@@ -82,6 +82,13 @@ def test_join_page_tells_what_is_recorded_and_offers_choices(client, run):
     assert 'name="show_name"' in page
 
 
+def test_a_mistyped_join_link_says_what_to_do(client, db):
+    response = client.get("/join/ABCDEFGH2/")
+    assert response.status_code == 404
+    page = text(response)
+    assert "No workshop has that code." in page and 'href="/join/"' in page
+
+
 def test_join_by_typed_code(client, run):
     response = client.post("/join/", {"code": run.display_code.lower().replace("-", " ")})
     assert response.status_code == 302 and response.url == f"/join/{run.code}/"
@@ -170,7 +177,10 @@ def test_participant_sees_and_deletes_their_data(client, run):
 def test_team_pages_are_for_the_team(client, run, users, view):
     url = f"/runs/{run.code}/{view}" + ("" if view.endswith(".svg") else "/")
     client.force_login(users["outsider"])
-    assert client.get(url).status_code == 403
+    refused = client.get(url)
+    assert refused.status_code == 403
+    assert "facilitation team can open this page" in text(refused)
+    assert "Back to your workshops" in text(refused)
     client.force_login(users["fran"])
     assert client.get(url).status_code == 200
 
@@ -179,6 +189,25 @@ def test_only_the_facilitator_changes_settings(client, run, users):
     client.force_login(users["hana"])
     assert client.get(f"/runs/{run.code}/console/").status_code == 200
     assert client.get(f"/runs/{run.code}/settings/").status_code == 403
+
+
+def test_team_roles_offer_the_least_power_first(client, run, users):
+    client.force_login(users["fran"])
+    page = client.get(f"/runs/{run.code}/settings/").content.decode()
+    for select in ('name="role" id="id_role"', 'name="role" id="invite-role"'):
+        options = page.split(select, 1)[1].split("</select>", 1)[0]
+        assert '<option value="presenter" selected>' in options, select
+    forged = client.post(f"/runs/{run.code}/invites/", {"role": "owner"})
+    assert forged.status_code == 400
+    assert "Select a valid choice" in text(forged)
+    assert not RoleInvite.objects.filter(run=run).exists()
+
+
+def test_logging_in_leads_to_your_workshops(client, db, users):
+    users["fran"].set_password("pw-for-test-1")
+    users["fran"].save()
+    response = client.post("/accounts/login/", {"username": "fran", "password": "pw-for-test-1"})
+    assert response.status_code == 302 and response.url == "/runs/"
 
 
 def test_participant_pages_never_carry_notes(client, run):
