@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from quiz.models import Choice, Question, check_choices
+from slides.admin import TellsAboutStartedRuns
 
 
 class ChoiceFormSet(BaseInlineFormSet):
@@ -29,7 +30,7 @@ class ChoiceInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(TellsAboutStartedRuns, admin.ModelAdmin):
     list_display = ["text", "deck", "slide", "answer_slide", "multiple"]
     list_filter = ["deck"]
     list_select_related = ["deck", "slide", "answer_slide"]

@@ -77,7 +77,13 @@ class RunForm(forms.ModelForm):
         help_texts = {
             "agency_name": "Shown on slide 16, 'What it means for …'.",
             "agency_initiatives": "One per line; shown on slide 16.",
-        }
+            # The labels above say it all; the models' help (for the admin) would repeat them.
+            **dict.fromkeys(
+                ("chat_to_everyone", "poll_results_visible", "quiz_scoreboard",
+                 "recordings_audience", "retention_days"),
+                "",
+            ),
+        }  # fmt: skip
         widgets = {
             "scheduled_at": DateTimeLocalInput(),
             "agency_initiatives": forms.Textarea(attrs={"rows": 4}),

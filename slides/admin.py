@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
 
 from slides.models import Deck, DeckLink, Poll, PollOption, Prompt, Role, Segment, Slide, Video
@@ -33,6 +34,27 @@ class SegmentForm(forms.ModelForm):
         return Role.canonical(self.cleaned_data["owners"])
 
 
+class TellsAboutStartedRuns:
+    """After a save, say which runs the change reaches: a run keeps the deck as it was when it
+    started, so an edit reaches only runs not started yet and new ones."""
+
+    def deck_of(self, obj) -> Deck:
+        return obj if isinstance(obj, Deck) else obj.deck
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        deck = self.deck_of(form.instance)
+        started = deck.runs.exclude(status="draft").count()  # live or ended
+        if started:
+            self.message_user(
+                request,
+                f"{started} run{pluralize(started)} of “{deck.title}” already started: "
+                f"{'they keep' if started > 1 else 'it keeps'} the deck as it was then. "
+                "This change reaches runs not started yet, and new ones.",
+                messages.WARNING,
+            )
+
+
 class DeckLinkInline(admin.TabularInline):
     model = DeckLink
     extra = 0
@@ -46,7 +68,7 @@ class SegmentInline(admin.StackedInline):
 
 
 @admin.register(Deck)
-class DeckAdmin(admin.ModelAdmin):
+class DeckAdmin(TellsAboutStartedRuns, admin.ModelAdmin):
     list_display = ["title", "slug", "slide_count", "updated_at", "preview"]
     search_fields = ["title", "slug"]
     inlines = [DeckLinkInline, SegmentInline]
@@ -81,7 +103,7 @@ class PollInline(admin.StackedInline):
 
 
 @admin.register(Slide)
-class SlideAdmin(admin.ModelAdmin):
+class SlideAdmin(TellsAboutStartedRuns, admin.ModelAdmin):
     list_display = ["number", "title", "deck", "preview"]
     list_display_links = ["number", "title"]
     list_filter = ["deck"]
@@ -108,7 +130,10 @@ class PollOptionInline(admin.TabularInline):
 
 
 @admin.register(Poll)
-class PollAdmin(admin.ModelAdmin):
+class PollAdmin(TellsAboutStartedRuns, admin.ModelAdmin):
     list_display = ["question", "key", "slide"]
     list_select_related = ["slide", "slide__deck"]
     inlines = [PollOptionInline]
+
+    def deck_of(self, obj) -> Deck:
+        return obj.slide.deck

@@ -18,6 +18,9 @@ def test_facilitator_creates_a_run_with_a_team(client, users, deck):
     client.force_login(users["fran"])
     form = client.get("/runs/new/")
     assert "Full: 90 minutes" in text(form) and "Short: 60 minutes" in text(form)
+    for said_once in ("Participants see poll results as they come in",
+                      "Offer a quiz scoreboard", "Who will see or use"):  # fmt: skip
+        assert text(form).count(said_once) == 1, said_once
     response = client.post(
         "/runs/new/",
         {
