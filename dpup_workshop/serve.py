@@ -25,6 +25,7 @@ import contextlib
 import ctypes
 import functools
 import os
+import pathlib
 import pprint
 import shutil
 import signal
@@ -63,13 +64,33 @@ def _die_with(supervisor: int):
     return die_with_parent
 
 
+PEER_DIR_PREFIX = "dpup-workers-"
+
+
+def _sweep_peer_dirs() -> None:
+    """Remove the peer directories of supervisors that were killed outright (SIGKILL leaves
+    no chance to clean up): each directory's name carries its supervisor's process id."""
+    temp = pathlib.Path(tempfile.gettempdir())
+    for folder in temp.glob(f"{PEER_DIR_PREFIX}*-*"):
+        pid = folder.name.removeprefix(PEER_DIR_PREFIX).split("-", 1)[0]
+        if not pid.isdigit() or not folder.is_dir() or folder.stat().st_uid != os.getuid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:  # a live process of someone else's
+            continue
+
+
 class Supervisor:
     """Start `count` workers running daphne with `arguments`; keep them running until stopped."""
 
     def __init__(self, count: int, arguments: list[str]):
         self.count = count
         self.arguments = arguments
-        self.peer_dir = tempfile.mkdtemp(prefix="dpup-workers-")
+        _sweep_peer_dirs()
+        self.peer_dir = tempfile.mkdtemp(prefix=f"{PEER_DIR_PREFIX}{os.getpid()}-")
         self.workers: dict[int, subprocess.Popen] = {}
         self.started_at: dict[int, float] = {}
         self.quick_deaths: dict[int, int] = {}

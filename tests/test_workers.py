@@ -7,6 +7,7 @@ import asyncio
 import gc
 import json
 import os
+import pathlib
 import re
 import signal
 import subprocess
@@ -238,6 +239,26 @@ def test_the_number_of_workers_comes_from_the_environment_or_the_cores(monkeypat
 def test_no_workers_is_refused_with_a_clear_message(capsys):
     assert serve_main(["--workers", "0"]) == 2
     assert "--workers must be 1 or more" in capsys.readouterr().err
+
+
+def test_a_killed_supervisors_peer_directory_is_swept_at_the_next_start(tmp_path, monkeypatch):
+    import subprocess
+    import tempfile
+
+    from dpup_workshop.serve import Supervisor
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    stale = tmp_path / f"dpup-workers-{gone.pid}-abc123"
+    stale.mkdir()
+    (stale / "w0.sock").touch()
+    running = tmp_path / f"dpup-workers-{os.getpid()}-def456"
+    running.mkdir()
+    supervisor = Supervisor(2, [])
+    assert not stale.exists()
+    assert running.exists()  # its supervisor is alive
+    assert pathlib.Path(supervisor.peer_dir).parent == tmp_path
 
 
 LOCK_CHECK = """
