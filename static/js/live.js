@@ -102,13 +102,16 @@
     }
     if (info && info.t === "error") {
       clearTimeout(errorTimer);
-      errorTimer = setTimeout(function () {
-        var box = document.getElementById("ws-error");
-        if (box) box.textContent = "";
-      }, 8000);
+      errorTimer = setTimeout(clearError, 8000);
     }
     apply(text);
     releaseHeld(info && info.t === "snapshot");
+  }
+
+  function clearError() {
+    clearTimeout(errorTimer);
+    var box = document.getElementById("ws-error");
+    if (box) box.textContent = "";
   }
 
   function heldCount() {
@@ -160,7 +163,8 @@
     var roles = myRoles();
     var control = iControl();
     document.querySelectorAll("[data-needs-control]").forEach(function (el) {
-      el.disabled = !control;
+      // data-at-end: the first or last slide of the whole agenda, with nowhere to go.
+      el.disabled = !control || el.hasAttribute("data-at-end");
     });
     document.querySelectorAll("[data-roles]").forEach(function (el) {
       var needed = el.dataset.roles.split(" ");
@@ -275,6 +279,7 @@
   var mine = null; // the last #my-state
   var pendingChat = null; // text sent, waiting for the server to count it
   var pendingQuestion = null;
+  var pendingAdhoc = null; // an ad-hoc prompt or poll sent: its text, and the cards open then
 
   function setToggle(button, pressed, payload, labels) {
     button.setAttribute("aria-pressed", pressed ? "true" : "false");
@@ -416,7 +421,34 @@
     var id = event.target && event.target.id;
     if (id === "chat-form") pendingChat = event.detail.parameters.text;
     if (id === "question-form") pendingQuestion = event.detail.parameters.text;
+    if (id === "adhoc-form") {
+      pendingAdhoc = { text: String(params.text || "").trim(), cards: staffCardIds() };
+    }
   });
+
+  function staffCardIds() {
+    return Array.prototype.map.call(
+      document.querySelectorAll("#activity-staff [id^='staff-card-']"), function (card) { return card.id; });
+  }
+
+  function clearAdhoc() {
+    // No reply comes for a prompt or poll made here: a card with its question that wasn't
+    // open when it was sent is the sign it was made. Then the form empties (unless edited
+    // since) and an error left from an earlier try goes.
+    if (!pendingAdhoc) return;
+    var sent = pendingAdhoc;
+    var made = Array.prototype.some.call(
+      document.querySelectorAll("#activity-staff [id^='staff-card-']"), function (card) {
+        var heading = card.querySelector("h3");
+        return sent.cards.indexOf(card.id) < 0 && !!heading && heading.textContent.trim() === sent.text;
+      });
+    if (!made) return;
+    pendingAdhoc = null;
+    var form = document.getElementById("adhoc-form");
+    var input = document.getElementById("adhoc-text");
+    if (form && input && input.value.trim() === sent.text) form.reset();
+    clearError();
+  }
 
   function clearTeamChat() {
     // The team has no personal state: their line showing up in the log means it was sent.
@@ -436,6 +468,7 @@
     applyBrowse();
     applyMine();
     clearTeamChat();
+    clearAdhoc();
     tick();
   }
 
