@@ -496,6 +496,7 @@ def personal_context(participant: Participant) -> dict:
         "votes": votes,
         "mine": mine,
         "scoreboard": participant.on_scoreboard,
+        "named": bool(participant.display_name and participant.show_name),
         "group": group.number if group else None,
     }
     own_chat = []

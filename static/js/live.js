@@ -367,12 +367,21 @@
       ["Raise your hand", "Lower your hand"]);
     document.querySelectorAll("button[data-question]").forEach(function (button) {
       var id = Number(button.dataset.question);
-      button.setAttribute("aria-pressed", state.votes.indexOf(id) >= 0 ? "true" : "false");
+      var voted = state.votes.indexOf(id) >= 0;
+      button.setAttribute("aria-pressed", voted ? "true" : "false");
+      // The label's first text; the question itself follows, for screen readers only.
+      if (button.firstChild) button.firstChild.nodeValue = voted ? "Remove upvote" : "Upvote";
       button.disabled = state.mine.indexOf(id) >= 0;
     });
+    // Only someone named on shared screens can join the scoreboard: others are told how.
+    var canJoin = state.named || state.scoreboard;
     document.querySelectorAll("button[data-scoreboard-toggle]").forEach(function (button) {
       setToggle(button, state.scoreboard, { action: "scoreboard.join", joined: !state.scoreboard },
         ["Put my name on the scoreboard", "Take my name off the scoreboard"]);
+      button.hidden = !canJoin;
+    });
+    document.querySelectorAll("[data-scoreboard-hint]").forEach(function (hint) {
+      hint.hidden = canJoin;
     });
     var chatInput = document.getElementById("chat-text");
     if (chatInput) {

@@ -140,7 +140,8 @@ def test_prompt_chat_poll_hands_and_questions(browser, server):
     expect(aroha.get_by_label("Ask the team a question")).to_have_value("")
     upvote = sam.get_by_role("button", name=re.compile("Upvote.*Does DPUP apply"))
     upvote.click()
-    expect(upvote).to_have_attribute("aria-pressed", "true")
+    voted = sam.get_by_role("button", name=re.compile("Remove upvote.*Does DPUP apply"))
+    expect(voted).to_have_attribute("aria-pressed", "true")
     expect(console.locator("#qa-list")).to_contain_text("1 vote")
     console.locator("#qa-list").get_by_role("button", name="Mark as answered").click()
     expect(aroha.locator("#qa-list")).to_contain_text("answered")
@@ -222,7 +223,10 @@ def test_quiz_breakouts_and_reconnecting_mid_question(browser, server):
         "November 2019"
     )
 
-    # The opt-in scoreboard.
+    # The opt-in scoreboard: only for people named on shared screens.
+    unnamed = card(sam, "When did Cabinet endorse")
+    expect(unnamed.get_by_role("button", name="Put my name on the scoreboard")).to_be_hidden()
+    expect(unnamed.get_by_role("link", name="add your name and choose to show it")).to_be_visible()
     card(aroha, "When did Cabinet endorse").get_by_role(
         "button", name="Put my name on the scoreboard"
     ).click()
