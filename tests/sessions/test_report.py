@@ -67,6 +67,12 @@ def test_the_report_shows_how_the_run_went(client, users, ran):
     assert "kept until" in page
 
 
+def test_an_ended_run_links_its_report_from_your_workshops(client, users, ran):
+    run, _ = ran
+    client.force_login(users["fran"])
+    assert f'href="/runs/{run.code}/report/"' in text(client.get("/runs/"))
+
+
 def test_what_a_participant_takes_away_leaves_the_report(client, users, ran):
     run, _ = ran
     aroha = run.participants.get(display_name="Aroha")
