@@ -69,18 +69,31 @@ PEER_DIR_PREFIX = "dpup-workers-"
 
 def _sweep_peer_dirs() -> None:
     """Remove the peer directories of supervisors that were killed outright (SIGKILL leaves
-    no chance to clean up): each directory's name carries its supervisor's process id."""
+    no chance to clean up). Each directory's name carries its supervisor's process id; one
+    goes only if that process is gone here and none of its sockets answers (a supervisor in
+    another container sharing /tmp has a process id this one can't see)."""
     temp = pathlib.Path(tempfile.gettempdir())
     for folder in temp.glob(f"{PEER_DIR_PREFIX}*-*"):
         pid = folder.name.removeprefix(PEER_DIR_PREFIX).split("-", 1)[0]
-        if not pid.isdigit() or not folder.is_dir() or folder.stat().st_uid != os.getuid():
-            continue
         try:
+            if not pid.isdigit() or folder.stat().st_uid != os.getuid():
+                continue
             os.kill(int(pid), 0)
         except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except PermissionError:  # a live process of someone else's
+            if not any(_answers(path) for path in folder.glob("*.sock")):
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # someone else's live process, or another supervisor swept it first
             continue
+
+
+def _answers(path: pathlib.Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
 
 
 class Supervisor:

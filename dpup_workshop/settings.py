@@ -181,10 +181,10 @@ ROSTER_PUSH_DELAY = float(os.environ.get("ROSTER_PUSH_DELAY", "0.3"))
 ACTIVITY_PUSH_DELAY = float(os.environ.get("ACTIVITY_PUSH_DELAY", "0.25"))
 # Wrong workshop codes allowed per address per JOIN_RATE_WINDOW seconds (against guessing);
 # past it, every code from that address is refused until the window ends.
-JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", "30"))
+JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", "300"))
 JOIN_RATE_WINDOW = int(os.environ.get("JOIN_RATE_WINDOW", "300"))
 # Joins to one workshop per address per window: high, as a room in one office shares an address.
-JOIN_ROOM_RATE_LIMIT = int(os.environ.get("JOIN_ROOM_RATE_LIMIT", "1000"))
+JOIN_ROOM_RATE_LIMIT = int(os.environ.get("JOIN_ROOM_RATE_LIMIT", "5000"))
 # Worker threads serving HTTP requests (each runs a whole request: middleware and view).
 HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "4"))
 # Largest websocket message accepted from a browser, in bytes.

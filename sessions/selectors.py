@@ -295,7 +295,7 @@ def current_interactions(run: Run) -> list[Interaction]:
 
 
 def interaction_view(
-    item: Interaction, *, audience: str, now: datetime | None = None
+    item: Interaction, *, audience: str, now: datetime | None = None, with_responses: bool = True
 ) -> InteractionView:
     """What `audience` sees of one interaction. Counts come from a light query over all its
     responses (a thousand rows, no model instances); only the responses shown by name are
@@ -330,7 +330,7 @@ def interaction_view(
             )
             for i, text in enumerate(item.options)
         ]
-    else:
+    elif with_responses:
         view.volunteers = sum(1 for _, _, _, volunteer in rows if volunteer)
         named = item.responses.select_related("participant")
         if audience == "staff":
@@ -605,11 +605,13 @@ def report_context(run: Run, now: datetime | None = None) -> dict:
         models.F("slide_number").asc(nulls_last=True), "id"
     )
     for item in opened:
-        report = ReportItem(view=interaction_view(item, audience="staff", now=now))
+        view = interaction_view(item, audience="staff", now=now, with_responses=False)
+        report = ReportItem(view=view)
         if item.kind == Kind.PROMPT:
             rows = item.responses.select_related("participant", "breakout_group").order_by("id")
             report.responses = [r for r in rows if r.text]
             report.passed = sum(1 for r in rows if r.passed)
+            view.volunteers = sum(1 for r in rows if r.volunteer)
         elif item.kind == Kind.QUIZ:
             right = sorted(item.correct)
             report.correct = sum(

@@ -5,6 +5,8 @@ Views read through selectors and change things only through services.
 
 from __future__ import annotations
 
+import functools
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -79,6 +81,38 @@ def _joining_too_often(request: HttpRequest, run: Run) -> bool:
 
 def _too_many(request: HttpRequest, *, guessing: bool = True) -> HttpResponse:
     return render(request, "runs/too_many.html", {"guessing": guessing}, status=429)
+
+
+class _Guessing(Exception):
+    """Raised by `_by_code` for an address past its wrong codes: the view answers 429."""
+
+
+def _refuses_guessers(view):
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except _Guessing:
+            return _too_many(request)
+
+    return wrapper
+
+
+def _by_code(request: HttpRequest, code: str) -> tuple[Run, Participant | None]:
+    """The run named in a page's address, and this browser's participant in it.
+
+    Anyone can try an address, so an unknown code counts as a wrong guess, as on the join
+    page; and past the limit, an address's codes are refused (unless it is already in the
+    run, or a signed-in team member's), so no page tells a guesser which codes exist.
+    """
+    run = Run.objects.filter(code=code).first()
+    participant = _participant(request, run) if run is not None else None
+    if participant is None and not request.user.is_authenticated and _guessing(request):
+        raise _Guessing
+    if run is None:
+        _wrong_code(request)
+        raise Http404("No workshop has that code.")
+    return run, participant
 
 
 # --- setting up --------------------------------------------------------------------------------
@@ -305,9 +339,9 @@ def qr(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @never_cache
+@_refuses_guessers
 def participant_view(request: HttpRequest, code: str) -> HttpResponse:
-    run = get_object_or_404(Run, code=code)
-    participant = _participant(request, run)
+    run, participant = _by_code(request, code)
     if participant is None:
         return redirect("runs:join", code=run.code)
     if participant.status in (ParticipantStatus.REMOVED, ParticipantStatus.LEFT):
@@ -326,10 +360,10 @@ def participant_view(request: HttpRequest, code: str) -> HttpResponse:
 
 @never_cache
 @require_GET
+@_refuses_guessers
 def browse_slide(request: HttpRequest, code: str, number: int) -> HttpResponse:
     """An earlier slide, for a participant stepping back (only slides already shown)."""
-    run = get_object_or_404(Run, code=code)
-    participant = _participant(request, run)
+    run, participant = _by_code(request, code)
     team = selectors.actor_for_user(run, request.user).is_team
     if not team and (participant is None or participant.status != ParticipantStatus.ADMITTED):
         raise PermissionDenied("Join the workshop to see its slides.")
@@ -387,17 +421,17 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     # The hottest page in a join storm: read only what every request needs (the rest loads
     # on the rare request that renders the page afresh).
     run = selectors.run_for_join(code)
+    participant = _participant(request, run) if run is not None else None
+    if participant is not None and participant.status not in (
+        ParticipantStatus.REMOVED,
+        ParticipantStatus.LEFT,
+    ):
+        return redirect("runs:participant", code=run.code)  # in already, whatever others try
     if _guessing(request):
         return _too_many(request)
     if run is None:
         _wrong_code(request)
         raise Http404("No workshop has that code.")
-    participant = _participant(request, run)
-    if participant is not None and participant.status not in (
-        ParticipantStatus.REMOVED,
-        ParticipantStatus.LEFT,
-    ):
-        return redirect("runs:participant", code=run.code)
     if request.method != "POST" and participant is None:
         cached = _join_page(request, run)
         if cached is not None:
@@ -435,14 +469,14 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
 
 def _data_owner(request: HttpRequest, code: str) -> tuple[Run, Participant | None]:
     """The run, and the participant this browser is in it (None: no one whose data is here)."""
-    run = get_object_or_404(Run, code=code)
-    participant = _participant(request, run)
+    run, participant = _by_code(request, code)
     if participant is not None and participant.status == ParticipantStatus.LEFT:
         participant = None
     return run, participant
 
 
 @never_cache
+@_refuses_guessers
 def my_data(request: HttpRequest, code: str) -> HttpResponse:
     """What this run holds about the participant, with the choice to change or delete it."""
     run, participant = _data_owner(request, code)
@@ -473,6 +507,7 @@ def my_data(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 @never_cache
+@_refuses_guessers
 def my_data_download(request: HttpRequest, code: str) -> HttpResponse:
     """A copy of everything on "Your data", as a JSON file the participant keeps."""
     run, participant = _data_owner(request, code)

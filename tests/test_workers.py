@@ -242,7 +242,7 @@ def test_no_workers_is_refused_with_a_clear_message(capsys):
 
 
 def test_a_killed_supervisors_peer_directory_is_swept_at_the_next_start(tmp_path, monkeypatch):
-    import subprocess
+    import socket
     import tempfile
 
     from dpup_workshop.serve import Supervisor
@@ -252,12 +252,22 @@ def test_a_killed_supervisors_peer_directory_is_swept_at_the_next_start(tmp_path
     gone.wait()
     stale = tmp_path / f"dpup-workers-{gone.pid}-abc123"
     stale.mkdir()
-    (stale / "w0.sock").touch()
+    (stale / "worker-0.sock").touch()
     running = tmp_path / f"dpup-workers-{os.getpid()}-def456"
     running.mkdir()
-    supervisor = Supervisor(2, [])
+    # A supervisor this process can't see (another container sharing /tmp): its socket answers.
+    elsewhere = tmp_path / f"dpup-workers-{gone.pid}-ghi789"
+    elsewhere.mkdir()
+    listening = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listening.bind(str(elsewhere / "worker-0.sock"))
+    listening.listen()
+    try:
+        supervisor = Supervisor(2, [])
+    finally:
+        listening.close()
     assert not stale.exists()
     assert running.exists()  # its supervisor is alive
+    assert elsewhere.exists()
     assert pathlib.Path(supervisor.peer_dir).parent == tmp_path
 
 

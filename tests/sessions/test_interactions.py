@@ -79,7 +79,7 @@ def test_stepping_back_to_a_slide_opens_its_activity_again(live, actors, people)
     live = goto(goto(live, actors, 2), actors, 1)
     prompt.refresh_from_db()
     assert prompt.state == State.CLOSED
-    # A timed quiz question whose time was up stays closed too.
+    # A quiz question that had a timer stays closed too: its timer, not the slides, decides.
     question = goto(live, actors, 17).interactions.get(slide_number=17)
     interactions.interaction_open(run=live, actor=actors["fran"], interaction=question.pk, timer=10)
     Interaction.objects.filter(pk=question.pk).update(closes_at=timezone.now())

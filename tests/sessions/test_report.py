@@ -97,7 +97,22 @@ def test_after_the_retention_period_the_report_keeps_only_timings(client, users,
     assert "7:00" in page.split('id="report-agenda"', 1)[1]
 
 
-def test_a_run_in_progress_reports_so_far(client, users, run):
+def test_a_run_in_progress_reports_so_far(client, users, run, actors):
     client.force_login(users["pita"])
     page = text(client.get(f"/runs/{run.code}/report/"))
     assert "hasn't started yet" in page and "Nothing was opened" in page
+    assert "under" not in page.split('id="report-agenda"', 1)[1]
+    services.run_start(run=run, actor=actors["fran"])
+    page = text(client.get(f"/runs/{run.code}/report/"))
+    assert "still running" in page
+    agenda = page.split('id="report-agenda"', 1)[1].split("</table>", 1)[0]
+    assert "in progress" in agenda and "under" not in agenda
+
+
+def test_the_report_costs_two_queries_per_activity(
+    client, users, ran, django_assert_max_num_queries
+):
+    run, _ = ran
+    client.force_login(users["fran"])
+    with django_assert_max_num_queries(8 + 2 * 3):  # the page, then 3 activities
+        client.get(f"/runs/{run.code}/report/")

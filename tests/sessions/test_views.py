@@ -131,16 +131,29 @@ def test_a_run_deleted_while_someone_is_joining_is_not_found(client, run, monkey
 
 
 def test_guessing_codes_is_rate_limited(client, run, settings):
-    settings.JOIN_RATE_LIMIT = 3
+    from django.test import Client
+
+    settings.JOIN_RATE_LIMIT = 4
+    services.run_update(run=run, actor=actor_for_user(run, run.facilitator), waiting_room=False)
+    joined = Client()  # someone in the room, on the same network
+    joined.post(f"/join/{run.code}/", {"display_name": "Aroha"})
     assert client.post("/join/", {"code": run.display_code}).status_code == 302  # not counted
-    for _ in range(3):
+    for _ in range(2):
         assert client.post("/join/", {"code": "ABC-DEF-GH2"}).status_code == 400
+    # Other pages named by a code count wrong ones too.
+    assert client.get("/runs/ABCDEFGH2/").status_code == 404
+    assert client.get("/runs/ABCDEFGH2/me/download/").status_code == 404
     refused = client.post("/join/", {"code": "ABC-DEF-GH2"})
     assert refused.status_code == 429 and "Too many wrong workshop codes" in text(refused)
     assert client.get("/join/ZZZZZZZZZ/").status_code == 429
-    # Past the limit even a right code is refused, or guessing would go on.
+    # Past the limit even a right code is refused, or guessing would go on, on every page.
     assert client.post("/join/", {"code": run.display_code}).status_code == 429
-    assert client.get(f"/join/{run.code}/").status_code == 429
+    for page in ("/join/{}/", "/runs/{}/", "/runs/{}/me/", "/runs/{}/slides/1/"):
+        assert client.get(page.format(run.code)).status_code == 429, page
+    # Whoever is in the room already carries on.
+    assert joined.get(f"/join/{run.code}/").url == f"/runs/{run.code}/"
+    assert joined.get(f"/runs/{run.code}/").status_code == 200
+    assert joined.get(f"/runs/{run.code}/me/").status_code == 200
 
 
 def test_a_room_behind_one_address_can_all_join(run, settings):
