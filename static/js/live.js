@@ -201,6 +201,12 @@
       if (label) label.textContent = remaining < 0 ? "over" : "left";
       timer.classList.toggle("overrun", remaining < 0);
       timer.classList.toggle("warning", remaining >= 0 && remaining <= Number(timer.dataset.warnS));
+      // The agenda list's line for the segment on now keeps time with the big timer.
+      var line = document.getElementById("current-segment-time");
+      if (line) {
+        var planned = Number(line.dataset.plannedS);
+        line.textContent = clock(planned - remaining) + " of " + clock(planned);
+      }
     }
     var elapsed = document.getElementById("total-elapsed");
     if (elapsed && elapsed.dataset.running === "1") {

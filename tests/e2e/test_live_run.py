@@ -226,6 +226,8 @@ def test_countdown_warns_cues_the_next_owner_and_overruns(browser, server):
 
     shift_clock(host, 9)  # a minute left of the 10-minute welcome; the host owns what's next
     expect(host.locator("#segment-timer")).to_have_class(re.compile("warning"))
+    # The agenda list's line for the welcome runs with the big timer, between pushes too.
+    expect(host.locator("#current-segment-time")).to_contain_text(re.compile(r"^9:\d\d of 10:00$"))
     expect(host.locator("#handoff-cue")).to_be_visible()
     expect(host.locator("#handoff-cue")).to_contain_text("What we will cover today")
     expect(facilitator.locator("#handoff-cue")).to_be_hidden()  # not the facilitator's turn
