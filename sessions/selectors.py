@@ -199,6 +199,10 @@ def staff_context(run: Run, now: datetime | None = None) -> dict:
         "next_slide": slide_for(run, run.slide_number + 1, notes=True),
         "agenda": agenda,
         "segment_last_slide": run.current_segment.last_slide,
+        # "Previous" at the start of a segment's slides goes back a segment: say which.
+        "back_to_segment": agenda.segments[run.segment_index - 1]
+        if run.segment_index and run.slide_number <= run.current_segment.first_slide
+        else None,
         "segments": deck_for(run).segments,
         "slide_numbers": slide_titles(run),
         "controller_ids": " ".join(map(str, controllers(run, members))),

@@ -181,7 +181,8 @@ def test_slide_buttons_are_disabled_at_the_ends_of_the_deck(browser, app_server)
 
     following.click()  # the welcome hands over to the agenda slide
     expect(console.locator("#current-segment-title")).to_have_text("What we will cover today")
-    expect(previous).to_be_enabled()  # back to the welcome
+    expect(previous).to_be_enabled()  # back to the welcome, and it says so
+    expect(previous).to_have_text("← Back: Welcome and introductions")
 
     last = console.locator("#goto-number option").last.get_attribute("value")
     goto(console, last)
