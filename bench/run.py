@@ -20,6 +20,7 @@ import platform
 import random
 import re
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -418,6 +419,7 @@ async def bench_once(n: int, config: str, scenarios: set[str]) -> dict:
     result: dict = {"n": n, "config": config}
     people: list = []
     staff = None
+    finished = False
     try:
         code = await asyncio.to_thread(app.new_run)
         staff = await team_socket(app.urls[0], code, *STAFF)
@@ -476,11 +478,16 @@ async def bench_once(n: int, config: str, scenarios: set[str]) -> dict:
         result["server_peak_rss_mb"] = max(
             result["server_peak_rss_mb"], round(usage["peak_rss_mb"], 1)
         )
+        finished = True
     finally:
         await asyncio.gather(*(p.close() for p in people), return_exceptions=True)
         if staff is not None:
             await staff.close()
         await asyncio.to_thread(app.close)
+        if finished:  # a run that failed keeps its server logs and database to look into
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            print(f"  the server's logs and database are kept in {folder}", file=sys.stderr)
     if "floor" in scenarios:
         print("  floor (bare websockets broadcast)…", file=sys.stderr)
         lat = await floor(n, result.get("fanout_message_bytes") or 1024)

@@ -4,6 +4,7 @@ real server and nothing is lost. No timings are asserted (they belong to `make b
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -12,6 +13,8 @@ from tests.conftest import REPO
 
 def test_benchmark_smoke(tmp_path):
     out = tmp_path / "smoke.json"
+    scratch = tmp_path / "scratch"  # where the run keeps its database and server logs
+    scratch.mkdir()
     # Its own process: the benchmark sets Django up for the database it creates.
     done = subprocess.run(
         [
@@ -26,6 +29,7 @@ def test_benchmark_smoke(tmp_path):
             str(out),
         ],  # fmt: skip
         cwd=REPO,
+        env=os.environ | {"TMPDIR": str(scratch)},
         capture_output=True,
         text=True,
         timeout=600,
@@ -42,3 +46,4 @@ def test_benchmark_smoke(tmp_path):
     assert result["slow_others_gaps"] == 0
     for key in ("fanout_p99_ms", "floor_p99_ms", "fanout_ratio_p99", "server_rss_mb", "git_sha"):
         assert key in result
+    assert not any(scratch.glob("dpup-bench-*"))  # a run that went well leaves nothing behind
