@@ -47,7 +47,7 @@ def scoreboard_join(*, run: Run, actor: Actor, joined: bool) -> None:
     require_open(participant.run)
     if not participant.run.quiz_scoreboard:
         raise ActionError("This workshop has no scoreboard.")
-    if joined and not (participant.display_name and participant.show_name):
+    if joined and not participant.named_on_screens:
         raise ActionError(
             "To be on the scoreboard, give your name and choose to show it (in Your data)."
         )

@@ -296,11 +296,14 @@ class Participant(models.Model):
         return self.display_name or f"Participant {self.number}"
 
     @property
+    def named_on_screens(self) -> bool:
+        """They gave a name and chose to show it on shared screens."""
+        return bool(self.display_name and self.show_name)
+
+    @property
     def public_label(self) -> str:
         """How this person appears on shared screens: named only if they chose to be."""
-        if self.display_name and self.show_name:
-            return self.display_name
-        return "Anonymous"
+        return self.display_name if self.named_on_screens else "Anonymous"
 
 
 class Presence(models.Model):

@@ -334,8 +334,9 @@ def interaction_view(
             )
             for i, text in enumerate(item.options)
         ]
-    elif with_responses:
+    else:
         view.volunteers = sum(1 for _, _, _, volunteer in rows if volunteer)
+    if with_responses and not item.is_choice:
         named = item.responses.select_related("participant")
         if audience == "staff":
             shortlisted = list(named.filter(shortlisted=True).exclude(text=""))
@@ -500,7 +501,7 @@ def personal_context(participant: Participant) -> dict:
         "votes": votes,
         "mine": mine,
         "scoreboard": participant.on_scoreboard,
-        "named": bool(participant.display_name and participant.show_name),
+        "named": participant.named_on_screens,
         "group": group.number if group else None,
     }
     own_chat = []
@@ -615,7 +616,6 @@ def report_context(run: Run, now: datetime | None = None) -> dict:
             rows = item.responses.select_related("participant", "breakout_group").order_by("id")
             report.responses = [r for r in rows if r.text]
             report.passed = sum(1 for r in rows if r.passed)
-            view.volunteers = sum(1 for r in rows if r.volunteer)
         elif item.kind == Kind.QUIZ:
             right = sorted(item.correct)
             report.correct = sum(

@@ -6,6 +6,7 @@ Views read through selectors and change things only through services.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import segno
 from django.conf import settings
@@ -98,14 +99,16 @@ def _refuses_guessers(view):
     return wrapper
 
 
-def _by_code(request: HttpRequest, code: str) -> tuple[Run, Participant | None]:
+def _by_code(
+    request: HttpRequest, code: str, find: Callable[[str], Run | None] | None = None
+) -> tuple[Run, Participant | None]:
     """The run named in a page's address, and this browser's participant in it.
 
-    Anyone can try an address, so an unknown code counts as a wrong guess, as on the join
-    page; and past the limit, an address's codes are refused (unless it is already in the
+    Anyone can try an address, so an unknown code counts as a wrong guess, as a typed one
+    does; and past the limit, an address's codes are refused (unless it is already in the
     run, or a signed-in team member's), so no page tells a guesser which codes exist.
     """
-    run = Run.objects.filter(code=code).first()
+    run = find(code) if find else Run.objects.filter(code=code).first()
     participant = _participant(request, run) if run is not None else None
     if participant is None and not request.user.is_authenticated and _guessing(request):
         raise _Guessing
@@ -417,21 +420,16 @@ def _join_page(request: HttpRequest, run: Run) -> HttpResponse | None:
 
 
 @never_cache
+@_refuses_guessers
 def join(request: HttpRequest, code: str) -> HttpResponse:
     # The hottest page in a join storm: read only what every request needs (the rest loads
     # on the rare request that renders the page afresh).
-    run = selectors.run_for_join(code)
-    participant = _participant(request, run) if run is not None else None
+    run, participant = _by_code(request, code, find=selectors.run_for_join)
     if participant is not None and participant.status not in (
         ParticipantStatus.REMOVED,
         ParticipantStatus.LEFT,
     ):
-        return redirect("runs:participant", code=run.code)  # in already, whatever others try
-    if _guessing(request):
-        return _too_many(request)
-    if run is None:
-        _wrong_code(request)
-        raise Http404("No workshop has that code.")
+        return redirect("runs:participant", code=run.code)
     if request.method != "POST" and participant is None:
         cached = _join_page(request, run)
         if cached is not None:

@@ -441,9 +441,12 @@
     }
   });
 
+  function staffCards() {
+    return document.querySelectorAll("#activity-staff [id^='staff-card-']");
+  }
+
   function staffCardIds() {
-    return Array.prototype.map.call(
-      document.querySelectorAll("#activity-staff [id^='staff-card-']"), function (card) { return card.id; });
+    return Array.prototype.map.call(staffCards(), function (card) { return card.id; });
   }
 
   function clearAdhoc() {
@@ -452,11 +455,10 @@
     // since) and an error left from an earlier try goes.
     if (!pendingAdhoc) return;
     var sent = pendingAdhoc;
-    var made = Array.prototype.some.call(
-      document.querySelectorAll("#activity-staff [id^='staff-card-']"), function (card) {
-        var heading = card.querySelector("h3");
-        return sent.cards.indexOf(card.id) < 0 && !!heading && heading.textContent.trim() === sent.text;
-      });
+    var made = Array.prototype.some.call(staffCards(), function (card) {
+      var heading = card.querySelector("h3");
+      return sent.cards.indexOf(card.id) < 0 && !!heading && heading.textContent.trim() === sent.text;
+    });
     if (!made) return;
     pendingAdhoc = null;
     var form = document.getElementById("adhoc-form");
