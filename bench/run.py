@@ -297,7 +297,7 @@ async def quiz_storm(app: App, staff, people) -> dict:
     text = staff.observer.last_text
     card = text[text.find(f'id="staff-card-{interaction}"') :]
     answered = re.search(rf'id="answered-{interaction}">(\d+)<', card)
-    bars = [int(x) for x in re.findall(r'<span class="bar-count">(\d+)</span>', card)][
+    bars = [int(x) for x in re.findall(r'<span class="chart-value"><strong>(\d+)</strong>', card)][
         : len(options)
     ]
     stored = await asyncio.to_thread(stored_answers, app, interaction)

@@ -14,6 +14,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DPUP = REPO / "content" / "decks" / "dpup-intro"
+# Debian's Chromium, as the browser tests and the screenshots drive it: without the
+# background-networking flags it keeps trying hosts this network refuses.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:

@@ -5,10 +5,17 @@ they may change until the question closes."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from sessions import activity
-from sessions.interactions import get_interaction, lock_run, participant_in_room, require_open
-from sessions.models import Kind, Run, State
+from sessions.interactions import (
+    get_interaction,
+    lock_run,
+    open_interaction,
+    participant_in_room,
+    require_open,
+)
+from sessions.models import Interaction, Kind, Run, State
 from sessions.permissions import ActionError, Actor, check
 from sessions.services import publish_live
 
@@ -27,6 +34,39 @@ def quiz_reveal(*, run: Run, actor: Actor, interaction: int) -> None:
     item.closes_at = None
     item.save(update_fields=["state", "closes_at"])
     publish_live(run, "quiz.revealed")
+
+
+@transaction.atomic
+def quiz_ask_again(*, run: Run, actor: Actor, interaction: int) -> Interaction:
+    """Ask a revealed quiz question again as a new question, opened at once.
+
+    Re-opening the revealed one would let people change their answers after seeing the right
+    one, and take its points off the scoreboard; the copy starts afresh and the first round
+    keeps its answers, its reveal and its scores.
+    """
+    run = lock_run(run)
+    check("quiz.again", actor, run.current_segment)
+    require_open(run)
+    item = get_interaction(run, interaction)
+    if item.kind != Kind.QUIZ or item.state != State.REVEALED:
+        raise ActionError("Only a quiz question whose answer was revealed can be asked again.")
+    keys = set(run.interactions.values_list("key", flat=True))
+    number = 1
+    while (key := f"again-{number}-{item.key}"[:80]) in keys:
+        number += 1
+    copy = Interaction.objects.create(
+        run=run,
+        kind=Kind.QUIZ,
+        key=key,
+        text=item.text,
+        options=item.options,
+        multiple=item.multiple,
+        correct=item.correct,
+        explanation=item.explanation,
+    )
+    open_interaction(copy, timezone.now())
+    publish_live(run, "interaction.opened")
+    return copy
 
 
 @transaction.atomic

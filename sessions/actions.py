@@ -131,6 +131,7 @@ REGISTRY: dict[str, ActionSpec] = {
         _spec("run.pause", services.run_pause),
         _spec("run.resume", services.run_resume),
         _spec("run.end", services.run_end),
+        _spec("run.reopen", services.run_reopen),
         _spec("segment.next", services.segment_next),
         _spec("segment.previous", services.segment_previous),
         _spec("slide.next", services.slide_next),
@@ -176,7 +177,9 @@ REGISTRY: dict[str, ActionSpec] = {
             amount=step,
         ),
         _spec("quiz.reveal", quiz_services.quiz_reveal, interaction=positive_int),
+        _spec("quiz.again", quiz_services.quiz_ask_again, interaction=positive_int),
         _spec("quiz.scoreboard", quiz_services.scoreboard_show, shown=boolean),
+        _spec("screen.join", services.run_show_join_card, shown=boolean),
         _spec(
             "response.mark",
             interactions.response_mark,
@@ -245,7 +248,7 @@ REGISTRY: dict[str, ActionSpec] = {
             interactions.question_mark,
             permission="question.moderate",
             question=positive_int,
-            optional={"answered": boolean, "hidden": boolean},
+            optional={"answered": boolean, "hidden": boolean, "on_screen": boolean},
         ),
     )
 }

@@ -21,6 +21,7 @@ CHAT = "chat"
 HANDS = "hands"
 QUESTIONS = "questions"
 BREAKOUTS = "breakouts"
+SCREEN = "screen"  # what the shared screen shows (and the team's "On the shared screen")
 
 _pending: dict[int, set[str]] = {}
 _lock = threading.Lock()

@@ -29,7 +29,12 @@ def render(partial: str, context: dict) -> str:
 
 
 def _activity(audience: str) -> Callable[[Run], str]:
-    partial = {STAFF: "activity_staff", PARTICIPANTS: "activity", SCREEN: "screen_results"}
+    if audience == SCREEN:
+        # The shared screen's stage is one piece: what is on it decides how it is laid out.
+        return lambda run: render(
+            "screen_stage", selectors.screen_context(run) | selectors.activity_context(run, SCREEN)
+        )
+    partial = {STAFF: "staff_activity", PARTICIPANTS: "activity"}
     return lambda run: render(partial[audience], selectors.activity_context(run, audience))
 
 
@@ -56,6 +61,11 @@ def activity_parts(run: Run, areas: set[str]) -> dict[str, Callable[[Run], str]]
     quiz answers change nothing on their phones until the reveal.
     """
     parts: dict[str, list] = {STAFF: [], PARTICIPANTS: [], SCREEN: []}
+    if activity.QUESTIONS in areas and run.questions.filter(on_screen=True).exists():
+        areas = areas | {activity.SCREEN}
+    if activity.SCREEN in areas and not areas & {activity.RESPONSES, activity.BREAKOUTS}:
+        parts[STAFF].append(_activity(STAFF))
+        parts[SCREEN].append(_activity(SCREEN))
     if areas & {activity.RESPONSES, activity.BREAKOUTS}:
         parts[STAFF].append(_activity(STAFF))
         parts[SCREEN].append(_activity(SCREEN))

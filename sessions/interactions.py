@@ -39,6 +39,7 @@ QUESTION_MAX = 300
 CHAT_BURST = 5  # messages per CHAT_WINDOW seconds, per person
 CHAT_WINDOW = 10
 BREAKOUT_MIN_SECONDS = 5 * 60
+RESPONSES_ON_SCREEN = 6  # as many response cards as the shared screen's stage holds
 
 
 def _now():
@@ -135,7 +136,7 @@ def follow_slide(run: Run, previous: int) -> None:
     for item in run.interactions.filter(slide_number__isnull=False):
         on_new = item.slide_number == number
         if on_new and (item.state == State.READY or _back_to_its_slide(item)):
-            _open(item, now)
+            open_interaction(item, now)
         elif item.kind == Kind.QUIZ and item.answer_slide_number == number:
             if item.state in (State.OPEN, State.CLOSED):
                 item.state = State.REVEALED
@@ -152,7 +153,7 @@ def _back_to_its_slide(item: Interaction) -> bool:
     return item.state == State.CLOSED and item.closed_with_slide and item.closes_at is None
 
 
-def _open(item: Interaction, now, timer_seconds: int | None = None) -> None:
+def open_interaction(item: Interaction, now, timer_seconds: int | None = None) -> None:
     item.state = State.OPEN
     item.opened_at = now
     item.timer_seconds = timer_seconds
@@ -181,11 +182,16 @@ def interaction_open(
     check("interaction.open", actor, run.current_segment)
     require_open(run)
     item = get_interaction(run, interaction)
+    if item.state == State.REVEALED:
+        raise ActionError(
+            "Its answer has been revealed: ask it again as a new question instead, so nobody "
+            "answers after seeing the answer and the scores stay as they were."
+        )
     if timer is not None and not 10 <= timer <= 600:
         raise ActionError("A timer runs for between 10 seconds and 10 minutes.")
     if item.kind != Kind.QUIZ and timer:
         raise ActionError("Only quiz questions have timers.")
-    _open(item, _now(), timer)
+    open_interaction(item, _now(), timer)
     _publish_now(run, "interaction.opened")
     return item
 
@@ -248,7 +254,7 @@ def interaction_create(
         multiple=multiple and kind == Kind.POLL,
         results_visible=run.poll_results_visible,
     )
-    _open(item, _now())
+    open_interaction(item, _now())
     _publish_now(run, "interaction.opened")
     return item
 
@@ -482,6 +488,13 @@ def response_mark(
         raise ActionError("No such response.") from None
     if shortlisted is not None:
         item.shortlisted = shortlisted
+    if shown and not item.shown:
+        on_screen = Response.objects.filter(interaction=item.interaction, shown=True).count()
+        if on_screen >= RESPONSES_ON_SCREEN:
+            raise ActionError(
+                f"{RESPONSES_ON_SCREEN} responses are on the screen already, as many as fit: "
+                "take one off first."
+            )
     if shown is not None:
         item.shown = shown
         item.shortlisted = item.shortlisted or shown
@@ -537,7 +550,7 @@ def breakout_start(
     for person in people:
         activity.changed_for(run.pk, person.pk)
     if item.state != State.OPEN:
-        _open(item, _now())
+        open_interaction(item, _now())
     _publish_now(run, "breakout.started")
     activity.changed(run.pk, activity.BREAKOUTS)
     return breakout
@@ -570,6 +583,7 @@ def breakout_end(*, run: Run, actor: Actor) -> None:
         raise ActionError("No breakout groups are running.")
     breakout.ended_at = _now()
     breakout.save(update_fields=["ended_at"])
+    breakout.groups.update(summary_shown=False)  # the room's screen goes back to the slides
     for member in Participant.objects.filter(breakout_groups__breakout=breakout):
         activity.changed_for(run.pk, member.pk)
     _publish_now(run, "breakout.ended")
@@ -746,16 +760,30 @@ def question_upvote(*, run: Run, actor: Actor, question: int) -> AudienceQuestio
 @transaction.atomic
 def question_mark(
     *, run: Run, actor: Actor, question: int, answered: bool | None = None,
-    hidden: bool | None = None,
+    hidden: bool | None = None, on_screen: bool | None = None,
 ) -> None:  # fmt: skip
+    """The team marks a question answered, hides it, or puts it on the shared screen (one at
+    a time; a hidden question comes off)."""
     check("question.moderate", actor)
     changes = {}
     if answered is not None:
         changes["answered"] = answered
     if hidden is not None:
         changes["hidden"] = hidden
+        if hidden:
+            changes["on_screen"] = False
+    if on_screen is not None:
+        changes["on_screen"] = on_screen
     if not changes:
-        raise ActionError("Say what to change: answered or hidden.")
-    if not run.questions.filter(pk=question).update(**changes):
+        raise ActionError("Say what to change: answered, hidden or on the screen.")
+    target = run.questions.filter(pk=question).first()
+    if target is None:
         raise ActionError("No such question.")
+    if on_screen and (target.hidden or changes.get("hidden")):
+        raise ActionError("A hidden question can't go on the screen: unhide it first.")
+    if on_screen:
+        run.questions.filter(on_screen=True).exclude(pk=target.pk).update(on_screen=False)
+    run.questions.filter(pk=target.pk).update(**changes)
     activity.changed(run.pk, activity.QUESTIONS)
+    if "on_screen" in changes or target.on_screen:
+        activity.changed(run.pk, activity.SCREEN)

@@ -59,6 +59,15 @@ class Status(models.TextChoices):
     ENDED = "ended", "Ended"
 
 
+class JoinCard(models.TextChoices):
+    """Whether the shared screen shows how to join: by itself before the start and on the
+    first segment's slides, or as the team asked until the segment changes."""
+
+    AUTO = "auto", "On the welcome slides"
+    SHOWN = "shown", "Shown"
+    HIDDEN = "hidden", "Hidden"
+
+
 _decks: dict[tuple[int, int], DeckData] = {}
 
 
@@ -100,6 +109,7 @@ class Run(models.Model):
         default=False, help_text="Offer a quiz scoreboard (names of those who opt in only)."
     )
     scoreboard_shown = models.BooleanField(default=False)
+    join_card = models.CharField(max_length=10, choices=JoinCard.choices, default=JoinCard.AUTO)
     takes_notes = models.BooleanField(default=False)
     takes_photos = models.BooleanField(default=False)
     takes_recordings = models.BooleanField(default=False)
@@ -170,6 +180,15 @@ class Run(models.Model):
     @property
     def current_segment(self) -> SegmentData:
         return self.segments[self.segment_index]
+
+    @property
+    def join_card_shown(self) -> bool:
+        """The shared screen shows the QR code, address and code to join."""
+        if self.status == Status.ENDED:
+            return False
+        if self.join_card != JoinCard.AUTO:
+            return self.join_card == JoinCard.SHOWN
+        return self.status == Status.DRAFT or self.segments[0].covers(self.slide_number)
 
     def planned_seconds(self) -> list[int]:
         short = self.plan == Plan.SHORT
@@ -483,6 +502,7 @@ class AudienceQuestion(models.Model):
     text = models.TextField()
     answered = models.BooleanField(default=False)
     hidden = models.BooleanField(default=False)
+    on_screen = models.BooleanField(default=False, help_text="On the shared screen.")
     votes = models.PositiveIntegerField(default=0)
     voters = models.ManyToManyField(Participant, related_name="upvoted", blank=True)
     created_at = models.DateTimeField(default=timezone.now)

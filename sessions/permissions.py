@@ -26,6 +26,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "run.pause": TIMEKEEPERS,
     "run.resume": TIMEKEEPERS,
     "run.end": frozenset({FACILITATOR}),
+    "run.reopen": frozenset({FACILITATOR}),
     "segment.next": TIMEKEEPERS,
     "segment.previous": TIMEKEEPERS,
     # slides
@@ -43,7 +44,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "interaction.create": TIMEKEEPERS,
     "interaction.tally": TEAM,
     "quiz.reveal": TIMEKEEPERS,
+    "quiz.again": TIMEKEEPERS,
     "quiz.scoreboard": TIMEKEEPERS,
+    "screen.join": TIMEKEEPERS,
     "response.mark": TEAM,
     "answer.choose": frozenset({PARTICIPANT}),
     "answer.write": frozenset({PARTICIPANT}),

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
 
@@ -24,12 +26,13 @@ from sessions.models import (
     Response,
     Run,
     State,
+    Status,
     TeamMember,
 )
 from sessions.permissions import PRESENTER, Actor
 from slides.content import DeckData
 from slides.models import Role
-from slides.rendering import RunContext, SlideView, slide_view
+from slides.rendering import RunContext, SlideView, letter, slide_view
 
 PRESENCE_TTL = timedelta(seconds=75)
 RESPONSES_SHOWN = 50
@@ -188,6 +191,15 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def reopen_until(run: Run) -> datetime | None:
+    """An ended run can be resumed by its facilitator until midnight of the day it ended."""
+    if run.status != Status.ENDED or run.ended_at is None or run.purged_at is not None:
+        return None
+    ended = timezone.localtime(run.ended_at)
+    midnight = (ended + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight if timezone.now() < midnight else None
+
+
 def staff_context(run: Run, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     members = team_members(run)
@@ -211,6 +223,7 @@ def staff_context(run: Run, now: datetime | None = None) -> dict:
         "deadline_ms": _ms(agenda.deadline),
         "handoff_ms": _ms(agenda.deadline - timedelta(seconds=HANDOFF_SECONDS)),
         "elapsed_since_ms": _ms(now - timedelta(seconds=agenda.total_elapsed)),
+        "reopen_until": reopen_until(run),
     }
 
 
@@ -218,8 +231,14 @@ def participant_context(run: Run) -> dict:
     return {"run": run, "slide": slide_for(run, run.slide_number, notes=False)}
 
 
+def site_host() -> str:
+    """The site's address as people type it (from SITE_URL), or "" to use the page's own."""
+    url = getattr(settings, "SITE_URL", "")
+    return urlsplit(url).netloc if url else ""
+
+
 def screen_context(run: Run) -> dict:
-    return participant_context(run)
+    return participant_context(run) | {"site_host": site_host()}
 
 
 def roster_context(run: Run, now: datetime | None = None) -> dict:
@@ -262,6 +281,10 @@ class Bar:
     percent: int
     correct: bool
 
+    @property
+    def letter(self) -> str:
+        return letter(self.index)
+
 
 @dataclass
 class InteractionView:
@@ -276,6 +299,8 @@ class InteractionView:
     accepting: bool = False
     closes_at_ms: int | None = None
     public_results: bool = False  # participants may see the tally now
+    counted_aloud: int = 0  # answers the team counted by hand (said aloud, sent in chat)
+    timed_out: bool = False  # open, but its timer has run out
 
     @property
     def revealed(self) -> bool:
@@ -313,7 +338,9 @@ def interaction_view(
         closes_at_ms=_ms(item.closes_at) if item.closes_at else None,
         public_results=(item.kind == Kind.POLL and item.results_visible)
         or item.state == State.REVEALED,
+        counted_aloud=sum(item.manual_tally[: len(item.options)]) if item.is_choice else 0,
     )
+    view.timed_out = item.state == State.OPEN and not view.accepting
     if item.is_choice:
         counts = [0] * len(item.options)
         for choices, _, _, _ in rows:
@@ -355,19 +382,92 @@ def interaction_view(
 
 def activity_context(run: Run, audience: str) -> dict:
     now = timezone.now()
-    views = [
-        interaction_view(item, audience=audience, now=now) for item in current_interactions(run)
-    ]
+    current = current_interactions(run)
+    views = [interaction_view(item, audience=audience, now=now) for item in current]
     context = {"run": run, "views": views, "now_ms": _ms(now)}
     if audience == "staff":
         context["all_interactions"] = list(run.interactions.all())
+        context["quiz_started"] = any(
+            i.kind == Kind.QUIZ and i.state != State.READY for i in context["all_interactions"]
+        )
         context["breakout_seconds_left"] = agenda_for(run, now).remaining
     if run.quiz_scoreboard and (audience != "participants" or run.scoreboard_shown):
         from quiz.selectors import scoreboard
 
         context["scoreboard"] = scoreboard(run)
     context["breakout"] = active_breakout(run, audience)
+    if audience == "screen":
+        context["stage"] = stage_state(run, views, context.get("scoreboard"))
+    elif audience == "staff":
+        # "On the screen now": what the room sees, from the screen's own view of it.
+        screen_views = [interaction_view(item, audience="screen", now=now) for item in current]
+        context["on_screen"] = stage_state(run, screen_views, context.get("scoreboard"))
+        context["screen_slide"] = slide_for(run, run.slide_number, notes=False)
     return context
+
+
+@dataclass
+class Stage:
+    """What the shared screen shows besides the slide, and how it lays them out.
+
+    `layout` is "full" (the slide alone), "split" (the slide with a column beside it: the
+    join card, live poll results) or "focus" (something the team put on the screen takes the
+    place of the slide's body: responses, breakout summaries, a question, the scoreboard).
+    """
+
+    join: bool = False
+    band: list[InteractionView] = field(default_factory=list)  # open, answered on phones
+    aside: list[InteractionView] = field(default_factory=list)  # polls with visible results
+    quiz: InteractionView | None = None  # the slide's own quiz question, with its results
+    responses: list[InteractionView] = field(default_factory=list)  # with responses shown
+    summaries: list[BreakoutGroup] = field(default_factory=list)
+    question: AudienceQuestion | None = None
+    scoreboard: list | None = None
+
+    @property
+    def focus(self) -> bool:
+        shown = self.responses or self.summaries or self.question
+        return bool(shown) or self.scoreboard is not None
+
+    @property
+    def layout(self) -> str:
+        if self.focus:
+            return "focus"
+        return "split" if self.join or self.aside else "full"
+
+
+def stage_state(run: Run, views: list[InteractionView], scoreboard: list | None = None) -> Stage:
+    """The shared screen's state, from the screen audience's views of what is current.
+
+    The console shows the same state in "On the screen now", each item with a way to take it
+    off, so nothing stays on the room's screen without the team seeing it there.
+    """
+    stage = Stage(join=run.join_card_shown)
+    for view in views:
+        item = view.item
+        own_quiz = item.kind == Kind.QUIZ and run.slide_number in (
+            item.slide_number,
+            item.answer_slide_number,
+        )
+        if own_quiz and view.revealed:
+            stage.quiz = view
+        elif item.kind == Kind.POLL and view.public_results:
+            stage.aside.append(view)
+        elif view.accepting or (item.state == State.OPEN and item.closes_at):
+            stage.band.append(view)
+        if item.kind == Kind.PROMPT and view.responses:
+            stage.responses.append(view)
+    # A prompt whose responses are on the stage isn't also named in the band below them.
+    stage.band = [view for view in stage.band if view not in stage.responses]
+    stage.summaries = [
+        group
+        for group in (active_breakout(run, "screen") or {}).get("groups", [])
+        if group.summary_shown and group.summary
+    ]
+    stage.question = run.questions.filter(on_screen=True, hidden=False).first()
+    if run.scoreboard_shown and run.quiz_scoreboard:
+        stage.scoreboard = scoreboard if scoreboard is not None else []
+    return stage
 
 
 def active_breakout(run: Run, audience: str) -> dict | None:

@@ -19,6 +19,8 @@ from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
 from sessions.interactions import lock_run, require_open
 from sessions.models import (
     AudienceQuestion,
+    BreakoutGroup,
+    JoinCard,
     Participant,
     ParticipantStatus,
     Presence,
@@ -60,14 +62,24 @@ def _bank_time(run: Run, now: datetime) -> None:
 
 
 def _show_slide(run: Run, number: int) -> None:
+    """Make `number` the live slide. What the team put on the shared screen for the slide
+    before (a question from the room, the scoreboard) comes off: the room sees the new slide."""
     previous = run.slide_number
     run.slide_number = number
     run.max_slide_shown = max(run.max_slide_shown, number)
+    if number != previous:
+        run.scoreboard_shown = False
+        run.questions.filter(on_screen=True).update(on_screen=False)
     interactions.follow_slide(run, previous)
 
 
 def _set_segment(run: Run, index: int, now: datetime, *, slide: int | None = None) -> None:
+    """Move the agenda to segment `index`; breakout summaries come off the shared screen."""
     _bank_time(run, now)
+    if index != run.segment_index:
+        BreakoutGroup.objects.filter(breakout__run=run, summary_shown=True).update(
+            summary_shown=False
+        )
     run.segment_index = index
     segment = run.segments[index]
     if slide is not None:
@@ -405,6 +417,24 @@ def run_end(*, run: Run, actor: Actor) -> Run:
 
 
 @transaction.atomic
+def run_reopen(*, run: Run, actor: Actor) -> Run:
+    """Resume a workshop ended by mistake (the same day): everyone's pages come back to the
+    slides, invite links that ending revoked work again, and the clock waits to be resumed."""
+    check("run.reopen", actor)
+    run = lock_run(run)
+    if run.status != Status.ENDED:
+        raise ActionError("The workshop hasn't ended.")
+    if selectors.reopen_until(run) is None:
+        raise ActionError("A workshop can only be resumed on the day it ended.")
+    RoleInvite.objects.filter(run=run, revoked_at=run.ended_at).update(revoked_at=None)
+    run.status = Status.LIVE
+    run.ended_at = None
+    run.running_since = None
+    publish_live(run, "run.reopened", (STAFF, PARTICIPANTS, SCREEN, WAITING))
+    return run
+
+
+@transaction.atomic
 def segment_next(*, run: Run, actor: Actor) -> Run:
     run = lock_run(run)
     check("segment.next", actor, run.current_segment)
@@ -488,6 +518,18 @@ def slide_goto(*, run: Run, actor: Actor, number: int) -> Run:
         _show_slide(run, number)
         event = "slide.changed"
     publish_live(run, event)
+    return run
+
+
+@transaction.atomic
+def run_show_join_card(*, run: Run, actor: Actor, shown: bool) -> Run:
+    """Show how to join (QR code, address and code) on the shared screen, or hide it. It is
+    shown by itself before the start and on the welcome slides until the team says otherwise."""
+    run = lock_run(run)
+    check("screen.join", actor, run.current_segment)
+    require_open(run)
+    run.join_card = JoinCard.SHOWN if shown else JoinCard.HIDDEN
+    publish_live(run, "screen.join", (STAFF, SCREEN))
     return run
 
 

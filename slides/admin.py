@@ -5,7 +5,9 @@ from django.contrib import admin, messages
 from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
 
+from slides.fit import deck_problems, describe, slide_fit
 from slides.models import Deck, DeckLink, Poll, PollOption, Prompt, Role, Segment, Slide, Video
+from slides.selectors import deck_data
 
 
 class SegmentForm(forms.ModelForm):
@@ -35,8 +37,9 @@ class SegmentForm(forms.ModelForm):
 
 
 class TellsAboutStartedRuns:
-    """After a save, say which runs the change reaches: a run keeps the deck as it was when it
-    started, so an edit reaches only runs not started yet and new ones."""
+    """After a save, say which runs the change reaches (a run keeps the deck as it was when it
+    started, so an edit reaches only runs not started yet and new ones), and name any slide
+    the edit left too full for the shared screen."""
 
     def deck_of(self, obj) -> Deck:
         return obj if isinstance(obj, Deck) else obj.deck
@@ -44,6 +47,8 @@ class TellsAboutStartedRuns:
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         deck = self.deck_of(form.instance)
+        for fit in deck_problems(deck_data(deck)):
+            self.message_user(request, f"“{deck.title}”: {describe(fit)}", messages.WARNING)
         started = deck.runs.exclude(status="draft").count()  # live or ended
         if started:
             self.message_user(
@@ -109,10 +114,23 @@ class SlideAdmin(TellsAboutStartedRuns, admin.ModelAdmin):
     list_filter = ["deck"]
     search_fields = ["title", "body", "notes"]
     ordering = ["deck", "number"]
-    fields = ["deck", "number", "key", "title", "body", "notes", "preview"]
-    readonly_fields = ["preview"]
+    fields = ["deck", "number", "key", "title", "body", "notes", "preview", "on_the_screen"]
+    readonly_fields = ["preview", "on_the_screen"]
     inlines = [VideoInline, PromptInline, PollInline]
     list_select_related = ["deck"]
+
+    @admin.display(description="On the shared screen")
+    def on_the_screen(self, slide: Slide) -> str:
+        if not slide.pk:
+            return "Save the slide to see whether it fits the shared screen."
+        data = deck_data(slide.deck)
+        fit = slide_fit(data, data.slide(slide.number))
+        if not fit.fits:
+            return describe(fit)[0].upper() + describe(fit)[1:]
+        return (
+            f"Fits: even at the smallest text size its content takes about "
+            f"{round(100 * fit.room)}% of the room there is."
+        )
 
     @admin.display(description="Preview")
     def preview(self, slide: Slide) -> str:

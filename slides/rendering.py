@@ -45,6 +45,11 @@ def render_markdown(text: str) -> SafeString:
     return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
 
 
+def _bare(url: str) -> str:
+    """An address as people read it aloud: no scheme, no trailing slash."""
+    return re.sub(r"^https?://", "", url.strip()).rstrip("/")
+
+
 @dataclass(frozen=True)
 class RunContext:
     """What a run fills into a deck's tokens. The default is the deck preview's placeholders."""
@@ -66,11 +71,23 @@ class RunContext:
         return mark_safe(html.replace("{agency}", escape(self.agency or AGENCY_PLACEHOLDER)))
 
 
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def letter(index: int) -> str:
+    """How a choice is named aloud and on every screen: A, B, C..."""
+    return LETTERS[index] if 0 <= index < len(LETTERS) else str(index + 1)
+
+
 @dataclass
 class ChoiceView:
     index: int
     text: str
     correct: bool
+
+    @property
+    def letter(self) -> str:
+        return letter(self.index)
 
 
 @dataclass
@@ -111,6 +128,17 @@ class SlideView:
     videos: list[VideoData] = field(default_factory=list)
     question: QuestionView | None = None
     answer: QuestionView | None = None
+
+    @property
+    def video_addresses(self) -> list[str]:
+        """Where the slide's videos are, each address once and without its scheme: the shared
+        screen names them as text (a link there would only help whoever holds the mouse)."""
+        seen: list[str] = []
+        for video in self.videos:
+            address = _bare(video.url or video.page)
+            if address and address not in seen:
+                seen.append(address)
+        return seen
 
     @property
     def has_previous(self) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from slides.fit import deck_problems, describe, slide_fit
 from slides.models import Deck
 from slides.permissions import staff_required
 from slides.rendering import RunContext, slide_view
@@ -20,8 +21,11 @@ def deck_detail(request: HttpRequest, slug: str) -> HttpResponse:
     data = deck_data(deck)
     preview = RunContext()
     titles = [(slide.number, preview.fill_text(slide.title)) for slide in data.slides]
+    problems = [describe(fit) for fit in deck_problems(data)]
     return render(
-        request, "slides/deck_detail.html", {"deck": deck, "data": data, "slide_titles": titles}
+        request,
+        "slides/deck_detail.html",
+        {"deck": deck, "data": data, "slide_titles": titles, "problems": problems},
     )
 
 
@@ -33,8 +37,14 @@ def slide_preview(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     if slide is None:
         raise Http404(f"The deck has {len(data.slides)} slides.")
     segments = [segment for segment in data.segments if segment.covers(number)]
+    fit = slide_fit(data, slide)
     return render(
         request,
         "slides/slide_preview.html",
-        {"deck": deck, "slide": slide_view(data, slide), "segments": segments},
+        {
+            "deck": deck,
+            "slide": slide_view(data, slide),
+            "segments": segments,
+            "too_full": None if fit.fits else describe(fit),
+        },
     )

@@ -1,5 +1,6 @@
 // The live views' client: keeps the websocket's pushes in order, reconnects by itself,
-// ticks the agenda's clocks between pushes, and handles keys and participant browsing.
+// ticks the agenda's clocks between pushes, and handles participant browsing. (Keys are in
+// shortcuts.js, confirmations in confirm.js, the notes panel in notes.js, stages in stage.js.)
 // Pushed messages are HTML fragments led by <!--ev {...}-->; see docs/protocol.md.
 (function () {
   "use strict";
@@ -62,9 +63,27 @@
       }
     });
     if (kept.length) {
+      var focus = focusToKeep();
       htmx.swap(document.body, kept.join(""), { swapStyle: "none", swapDelay: 0, settleDelay: 0 });
+      restoreFocus(focus);
     }
     afterSwap();
+  }
+
+  function focusToKeep() {
+    // A push may replace the element someone reached with the keyboard: they stay on its
+    // successor (same id). A mouse click's focus isn't kept, so the slide keys work after it.
+    var active = document.activeElement;
+    if (!active || active === document.body || !active.id) return null;
+    var visible = false;
+    try { visible = active.matches(":focus-visible"); } catch (e) { visible = false; }
+    return visible ? { id: active.id, element: active } : null;
+  }
+
+  function restoreFocus(focus) {
+    if (!focus || focus.element.isConnected) return;
+    var successor = document.getElementById(focus.id);
+    if (successor && !successor.disabled) successor.focus();
   }
 
   function handle(text) {
@@ -170,7 +189,7 @@
       var needed = el.dataset.roles.split(" ");
       var ok = needed.some(function (r) { return roles.indexOf(r) >= 0; }) ||
         (el.hasAttribute("data-or-control") && control);
-      if (el.tagName === "FORM") {
+      if (el.tagName === "FORM" || el.hasAttribute("data-hidden-unless-allowed")) {
         el.hidden = !ok;
       } else {
         el.disabled = !ok;
@@ -192,8 +211,8 @@
 
   function tick() {
     var now = Date.now() + offset;
-    var timer = document.getElementById("segment-timer");
-    if (timer && timer.dataset.running === "1") {
+    document.querySelectorAll("[data-deadline-ms]").forEach(function (timer) {
+      if (timer.dataset.running !== "1") return;
       var remaining = (Number(timer.dataset.deadlineMs) - now) / 1000;
       var value = timer.querySelector(".timer-value");
       var label = timer.querySelector(".timer-label");
@@ -203,16 +222,23 @@
       timer.classList.toggle("warning", remaining >= 0 && remaining <= Number(timer.dataset.warnS));
       // The agenda list's line for the segment on now keeps time with the big timer.
       var line = document.getElementById("current-segment-time");
-      if (line) {
+      if (line && timer.id === "segment-timer") {
         var planned = Number(line.dataset.plannedS);
         line.textContent = clock(planned - remaining) + " of " + clock(planned);
       }
-    }
+    });
     var elapsed = document.getElementById("total-elapsed");
     if (elapsed && elapsed.dataset.running === "1") {
       elapsed.textContent = clock((now - Number(elapsed.dataset.sinceMs)) / 1000);
     }
     tickCountdowns(now);
+    // What changes when a timer runs out, rendered both ways: each shows in its own time.
+    document.querySelectorAll("[data-until-ms]").forEach(function (el) {
+      el.hidden = now >= Number(el.dataset.untilMs);
+    });
+    document.querySelectorAll("[data-after-ms]").forEach(function (el) {
+      el.hidden = now < Number(el.dataset.afterMs);
+    });
     var cue = document.getElementById("handoff-cue");
     if (cue) {
       var mine = (cue.dataset.forUsers || "").split(" ").indexOf(root.dataset.userId) >= 0;
@@ -224,9 +250,9 @@
 
   function syncClock() {
     // Only a freshly rendered agenda says what the server's time was: measure then.
-    var agenda = document.getElementById("agenda");
-    if (agenda && agenda.dataset.nowMs && agenda.dataset.nowMs !== clockStamp) {
-      clockStamp = agenda.dataset.nowMs;
+    var stamped = document.getElementById("agenda") || document.getElementById("controls");
+    if (stamped && stamped.dataset.nowMs && stamped.dataset.nowMs !== clockStamp) {
+      clockStamp = stamped.dataset.nowMs;
       offset = Number(clockStamp) - Date.now();
     }
   }
@@ -434,6 +460,10 @@
         choice: Number(params.choice), selected: params.selected !== false };
     }
     var id = event.target && event.target.id;
+    if (id === "goto-form") {
+      var chosen = document.getElementById("goto-number");
+      if (chosen) delete chosen.dataset.chosen;
+    }
     if (id === "chat-form") pendingChat = event.detail.parameters.text;
     if (id === "question-form") pendingQuestion = event.detail.parameters.text;
     if (id === "adhoc-form") {
@@ -479,6 +509,24 @@
     }
   }
 
+  function followGoto() {
+    // "Go to slide" keeps what someone is choosing, but otherwise shows the live slide.
+    // (The form is preserved across pushes, so the live slide comes from the controls.) A
+    // choice made and not yet sent with Go stays.
+    var select = document.getElementById("goto-number");
+    var controls = document.getElementById("controls");
+    if (select && controls && controls.dataset.slide && !select.dataset.chosen) {
+      select.value = controls.dataset.slide;
+    }
+  }
+
+  function fillSiteHost() {
+    // How to join names this site's address; without SITE_URL it is the one this page is on.
+    document.querySelectorAll("[data-site-host]").forEach(function (el) {
+      if (!el.textContent.trim()) el.textContent = window.location.host;
+    });
+  }
+
   function afterSwap() {
     syncClock();
     applyPermissions();
@@ -486,26 +534,14 @@
     applyMine();
     clearTeamChat();
     clearAdhoc();
+    followGoto();
+    fillSiteHost();
     tick();
+    if (window.stageFit) window.stageFit();
+    document.dispatchEvent(new CustomEvent("live:swapped"));
   }
 
   // --- wiring ---------------------------------------------------------------------------------
-
-  function typing(target) {
-    return target.closest && target.closest("input, textarea, select, [contenteditable]") !== null;
-  }
-
-  function onKey(event) {
-    if (!root.dataset.slideKeys || event.defaultPrevented || event.altKey || event.ctrlKey ||
-        event.metaKey || typing(event.target)) return;
-    var id = { ArrowRight: "slide-next", " ": "slide-next", PageDown: "slide-next",
-               ArrowLeft: "slide-previous", PageUp: "slide-previous" }[event.key];
-    var button = id && document.getElementById(id);
-    if (button) {
-      event.preventDefault();
-      if (!button.disabled) button.click();
-    }
-  }
 
   // Listen from the start: htmx may open the socket before DOMContentLoaded handlers run.
   htmx.config.wsReconnectDelay = jitter;
@@ -547,7 +583,9 @@
   function init() {
     root = document.getElementById("live-root");
     if (!root) return;
-    document.addEventListener("keydown", onKey);
+    document.addEventListener("change", function (event) {
+      if (event.target && event.target.id === "goto-number") event.target.dataset.chosen = "1";
+    });
     document.addEventListener("click", function (event) {
       var target = event.target.closest ? event.target.closest("button") : null;
       if (!target) return;

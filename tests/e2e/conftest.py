@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from bench.servers import CHROMIUM, CHROMIUM_ARGS
 from tests.server import Server, app_env, prepare
 
-CHROMIUM = "/usr/bin/chromium"
 STAFF = ("e2e-facilitator", "e2e-password-123")
 
 
@@ -13,15 +13,7 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
+        "args": CHROMIUM_ARGS,
     }
 
 

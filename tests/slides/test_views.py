@@ -38,9 +38,9 @@ def test_slide_preview_shows_slide_and_notes(staff_client, deck):
 def test_quiz_slides_show_question_then_answer(staff_client, deck):
     question = _text(staff_client.get("/decks/dpup-intro/19/"))
     assert "When did Cabinet endorse DPUP?" in question and "November 2019" in question
-    assert "Answer:" not in question
+    assert "The answer:" not in question
     answer = _text(staff_client.get("/decks/dpup-intro/20/"))
-    assert "Answer: <strong>November 2019</strong>" in answer
+    assert 'The answer: <strong><span class="letter">C</span> November 2019</strong>' in answer
 
 
 def test_past_the_last_slide_is_404(staff_client, deck):

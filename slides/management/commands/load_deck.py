@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from slides.content import ContentError
+from slides.fit import deck_problems, describe
+from slides.selectors import deck_data
 from slides.services import deck_load
 
 
@@ -27,3 +31,8 @@ class Command(BaseCommand):
                 f"{deck.questions.count()} quiz questions."
             )
         )
+        for fit in deck_problems(deck_data(deck)):
+            slide = deck.slides.get(number=fit.number)
+            files = sorted(Path(folder, "slides").glob(f"*-{slide.key}.md"))
+            where = files[0] if files else Path(folder, "slides")
+            self.stderr.write(self.style.WARNING(f"{where}: {describe(fit)}"))

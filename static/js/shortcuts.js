@@ -1,0 +1,58 @@
+// The team's keyboard shortcuts: the slide keys (on pages marked data-slide-keys), N for the
+// notes, + and − for their size, ? for the list. A key never acts while focus is on something
+// the key belongs to (a field, button, link, summary or menu): Space must press the button.
+(function () {
+  "use strict";
+
+  var SLIDE_KEYS = {
+    ArrowRight: "slide-next", PageDown: "slide-next", " ": "slide-next",
+    ArrowLeft: "slide-previous", PageUp: "slide-previous"
+  };
+  var OWN_KEYS = "a[href], button, summary, input, textarea, select, [contenteditable], [role=button], [role=link], dialog";
+
+  function ownsKeys(target) {
+    return !!(target && target.closest && target.closest(OWN_KEYS));
+  }
+
+  function click(id) {
+    var button = document.getElementById(id);
+    if (button && !button.disabled && !button.hidden) button.click();
+    return !!button;
+  }
+
+  function onKey(event) {
+    var root = document.getElementById("live-root");
+    if (!root || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (ownsKeys(event.target)) return;
+    var dialog = document.getElementById("shortcuts");
+    if (event.key === "?") {
+      if (dialog && typeof dialog.showModal === "function" && !dialog.open) {
+        event.preventDefault();
+        dialog.showModal();
+      }
+      return;
+    }
+    if (root.dataset.slideKeys && SLIDE_KEYS[event.key]) {
+      if (click(SLIDE_KEYS[event.key])) event.preventDefault();
+      return;
+    }
+    var key = event.key.toLowerCase();
+    if (key === "n") {
+      if (click("notes-toggle")) event.preventDefault();
+    } else if (key === "+" || key === "=" || key === "-" || key === "−") {
+      var step = key === "-" || key === "−" ? -1 : 1;
+      var button = document.querySelector('[data-notes-size="' + step + '"]');
+      if (button) {
+        event.preventDefault();
+        button.click();
+      }
+    }
+  }
+
+  document.addEventListener("keydown", onKey);
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest && event.target.closest("#shortcuts-open");
+    var dialog = document.getElementById("shortcuts");
+    if (opener && dialog && typeof dialog.showModal === "function") dialog.showModal();
+  });
+})();
