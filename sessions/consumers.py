@@ -41,6 +41,9 @@ from sessions.selectors import actor_for_participant, actor_for_user, participan
 logger = logging.getLogger(__name__)
 
 TEAM_VIEWS = {"console", "host", "present", "screen"}
+# A team view whose browser is no longer signed in (logged out, session expired, password
+# changed): logging in again is the fix, not asking for access.
+CLOSE_SIGNED_OUT = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_GONE = 4410
@@ -87,7 +90,10 @@ def _resolve(scope) -> Caller | int:
         run = Run.objects.filter(code=code).first()
         if run is None:
             return CLOSE_NOT_FOUND
-        actor = actor_for_user(run, _user(scope))
+        user = _user(scope)
+        if user is None or not user.is_authenticated:
+            return CLOSE_SIGNED_OUT
+        actor = actor_for_user(run, user)
         if not actor.is_team:
             return CLOSE_FORBIDDEN
         return Caller(run, actor, SCREEN if view == "screen" else STAFF)

@@ -19,6 +19,7 @@
   var MAX_HELD = 50;
 
   var CLOSE_MESSAGES = {
+    4401: "You were signed out.",
     4403: "You don't have access to this workshop from this browser.",
     4404: "This workshop doesn't exist.",
     4410: "You are no longer in this workshop."
@@ -30,11 +31,26 @@
     return Math.random() * Math.min(3000, 250 * Math.pow(2, retry));
   }
 
-  function setStatus(state, text) {
+  function setStatus(state, text, link) {
     var el = document.getElementById("connection-status");
     if (!el) return;
     el.dataset.state = state;
     el.textContent = text;
+    if (link) {
+      var a = document.createElement("a");
+      a.href = link.href;
+      a.textContent = link.text;
+      el.appendChild(document.createTextNode(" "));
+      el.appendChild(a);
+    }
+  }
+
+  function logInAgain() {
+    // Back to this very page once logged in.
+    var here = window.location.pathname + window.location.search;
+    var holder = root || document.getElementById("live-root");
+    var login = (holder && holder.dataset.loginUrl) || "/accounts/login/";
+    return { href: login + "?next=" + encodeURIComponent(here), text: "Log in again" };
   }
 
   function meta(text) {
@@ -526,7 +542,7 @@
     held = {};
     if (CLOSE_MESSAGES[code]) {
       closedForGood = true;
-      setStatus("closed", CLOSE_MESSAGES[code]);
+      setStatus("closed", CLOSE_MESSAGES[code], code === 4401 ? logInAgain() : null);
       return;
     }
     setStatus("connecting", "Connection lost: reconnecting…");

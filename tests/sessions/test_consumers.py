@@ -154,6 +154,24 @@ async def test_another_runs_staff_cannot_connect_as_team(open_run, deck, users):
     assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 4403}
 
 
+async def test_a_team_view_that_is_signed_out_is_told_so_not_refused(open_run, users):
+    """Logged out, expired, or signed out by a password change: 4401 (log in again), not 4403
+    (no access), so the page can offer the way back."""
+    communicator, _, _ = await connect(open_run, None, "console")
+    assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 4401}
+    cookie = await fran_cookie(users)
+
+    def change_password():
+        users["fran"].set_password("a-new-long-password")
+        users["fran"].save()
+
+    await db(change_password)()
+    for view in ("console", "screen"):
+        communicator, _, _ = await connect(open_run, cookie, view)
+        output = await communicator.receive_output(timeout=2)
+        assert output == {"type": "websocket.close", "code": 4401}
+
+
 async def test_strangers_are_refused(open_run):
     communicator, connected, _ = await connect(open_run, None)
     output = await communicator.receive_output(timeout=2)
