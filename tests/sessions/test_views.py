@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
@@ -257,6 +258,17 @@ def test_invite_link_grants_the_role_after_login(client, run, users):
     assert response.url == f"/runs/{run.code}/present/"
     assert actor_for_user(run, users["mere"]).roles == {"presenter"}
     assert RoleInvite.objects.get().uses == 1
+
+
+def test_the_invite_ends_its_sentence_with_one_full_stop(client, run, users):
+    Run.objects.filter(pk=run.pk).update(scheduled_at=datetime(2026, 12, 1, 19, 23, tzinfo=UTC))
+    invite = services.invite_create(
+        run=run, actor=actor_for_user(run, users["fran"]), role="presenter"
+    )
+    client.force_login(users["mere"])
+    page = text(client.get(f"/invite/{invite.token}/"))
+    assert "for the workshop on Wednesday 2 December 2026, 8:23 a.m.</p>" in page  # Auckland
+    assert "a.m.." not in page
 
 
 def test_settings_page_manages_team_and_invites(client, run, users):
