@@ -71,6 +71,28 @@ def test_create_run_command(deck, users, capsys):
     assert f"/join/{run.code}/" in out and run.display_code in out
 
 
+def test_create_run_prints_links_for_where_the_site_is(deck, users, capsys, settings):
+    hint = "--base-url (or SITE_URL) sets the address these links use."
+    settings.SITE_URL = ""
+    call_command("create_run", "--deck", "dpup-intro", "--facilitator", "fran")
+    out = capsys.readouterr().out
+    run = Run.objects.latest("id")
+    assert f"Join link: http://127.0.0.1:8000/join/{run.code}/" in out and hint in out
+    settings.SITE_URL = "https://workshop.example.org"
+    call_command("create_run", "--deck", "dpup-intro", "--facilitator", "fran")
+    out = capsys.readouterr().out
+    run = Run.objects.latest("id")
+    assert f"Join link: https://workshop.example.org/join/{run.code}/" in out
+    assert f"Console:   https://workshop.example.org/runs/{run.code}/console/" in out
+    call_command(
+        "create_run", "--deck", "dpup-intro", "--facilitator", "fran",
+        "--base-url", "http://10.0.0.5:9000/",
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    run = Run.objects.latest("id")
+    assert f"Join link: http://10.0.0.5:9000/join/{run.code}/" in out and hint not in out
+
+
 def test_join_page_tells_what_is_recorded_and_offers_choices(client, run):
     services.run_update(
         run=run,
