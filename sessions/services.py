@@ -237,10 +237,25 @@ def participant_join(*, run: Run, display_name: str = "", show_name: bool = Fals
 def participant_update(
     *, participant: Participant, display_name: str, show_name: bool
 ) -> Participant:
-    """A participant changes how they are named; takes effect on every screen."""
+    """A participant changes how they are named; takes effect on every screen.
+
+    The quiz scoreboard names people, so someone who stops showing their name leaves it (as
+    only the named may join it); the board, on the projector and the console, follows at once.
+    """
+    # As it is now, not as this copy was read: they may have joined the board since.
+    was_on_scoreboard = (
+        Participant.objects.select_for_update()
+        .filter(pk=participant.pk)
+        .values_list("on_scoreboard", flat=True)
+        .get()
+    )
     participant.display_name = display_name.strip()
     participant.show_name = show_name and bool(participant.display_name)
-    participant.save(update_fields=["display_name", "show_name"])
+    participant.on_scoreboard = was_on_scoreboard and participant.named_on_screens
+    participant.save(update_fields=["display_name", "show_name", "on_scoreboard"])
+    if was_on_scoreboard:
+        activity.changed(participant.run_id, activity.RESPONSES)
+    activity.changed_for(participant.run_id, participant.pk)  # their scoreboard button
     roster_changed(participant.run_id)
     return participant
 

@@ -13,7 +13,7 @@ from dpup_workshop.asgi import application
 from sessions import actions, services
 from sessions.models import Run
 from sessions.permissions import ACTIONS, PARTICIPANT
-from sessions.selectors import actor_for_user
+from sessions.selectors import actor_for_participant, actor_for_user
 from sessions.simulate import parse_meta
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -353,3 +353,34 @@ async def test_a_member_who_keeps_a_role_keeps_their_socket(open_run, users):
         assert meta["t"] != "error", meta
         meta, _ = await receive(host)
     await host.disconnect()
+
+
+async def test_the_projectors_scoreboard_follows_a_rename_and_an_opt_out(open_run, users):
+    from quiz import services as quiz
+
+    boss = await db(actor_for_user)(open_run, open_run.facilitator)
+    await db(services.run_update)(run=open_run, actor=boss, quiz_scoreboard=True)
+
+    def aroha_on_the_board():
+        Client().post(f"/join/{open_run.code}/", {"display_name": "Aroha", "show_name": "on"})
+        person = open_run.participants.get(display_name="Aroha")
+        quiz.scoreboard_join(run=open_run, actor=actor_for_participant(person), joined=True)
+        quiz.scoreboard_show(run=open_run, actor=boss, shown=True)
+        return person
+
+    person = await db(aroha_on_the_board)()
+    screen, _, _ = await connect(open_run, await fran_cookie(users), "screen")
+    meta, text = await receive(screen)
+    assert "Aroha" in text[text.index("scoreboard-heading") :]
+    await db(services.participant_update)(
+        participant=person, display_name="Aroha Tane", show_name=True
+    )
+    meta, text = await receive(screen)
+    assert meta["t"] == "activity.changed" and "Aroha Tane" in text
+    await db(services.participant_update)(
+        participant=person, display_name="Aroha Tane", show_name=False
+    )
+    meta, text = await receive(screen)
+    board = text[text.index("scoreboard-heading") :]
+    assert "Aroha" not in board and "Nobody has chosen to be on the scoreboard yet" in board
+    await screen.disconnect()

@@ -218,6 +218,23 @@ def test_scoreboard_lists_only_named_people_who_opt_in(live, actors, people):
     assert scoreboard(Run.objects.get(pk=live.pk)) == [("Aroha", 1)]
 
 
+def test_people_on_the_scoreboard_are_listed_before_the_first_reveal(live, actors, people):
+    from quiz.selectors import scoreboard
+
+    def board(run) -> str:
+        html = fragments.render_snapshot(Run.objects.get(pk=run.pk), STAFF)
+        return html[html.index('id="scoreboard-heading"') :]
+
+    assert scoreboard(live) == []
+    assert "Nobody has chosen to be on the scoreboard yet" in board(live)
+    mere = services.participant_join(run=live, display_name="Mere", show_name=True)
+    for person in (mere, people[0]):
+        quiz.scoreboard_join(run=live, actor=me(person), joined=True)
+    assert scoreboard(live) == [("Aroha", 0), ("Mere", 0)]  # nothing revealed yet
+    assert "Nobody has chosen" not in board(live)
+    assert "Aroha" in board(live) and "Mere" in board(live)
+
+
 def test_prompts_take_words_passes_and_volunteers(live, actors, people):
     prompt = item(live, "introductions")
     interactions.answer_write(run=live, actor=me(people[0]), interaction=prompt.pk, text="Kia ora")
