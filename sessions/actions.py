@@ -239,7 +239,13 @@ REGISTRY: dict[str, ActionSpec] = {
         _spec("hand.raise", interactions.hand_raise, raised=boolean),
         _spec("hand.lower", interactions.hand_lower, optional={"participant": positive_int}),
         _spec("question.ask", interactions.question_ask, text=text),
-        _spec("question.upvote", interactions.question_upvote, question=positive_int),
+        # Without `voted` (pages from before it was sent), a press means "upvote".
+        _spec(
+            "question.upvote",
+            interactions.question_upvote,
+            question=positive_int,
+            optional={"voted": boolean},
+        ),
         _spec(
             "question.mark",
             interactions.question_mark,

@@ -718,8 +718,14 @@ def question_ask(*, run: Run, actor: Actor, text: str) -> AudienceQuestion:
 
 
 @transaction.atomic
-def question_upvote(*, run: Run, actor: Actor, question: int) -> AudienceQuestion:
-    """Upvote a question (again to take the vote back). Not your own."""
+def question_upvote(
+    *, run: Run, actor: Actor, question: int, voted: bool = True
+) -> AudienceQuestion:
+    """Upvote a question (`voted`), or take the vote back. Not your own.
+
+    The message says what the voter wants, rather than toggling, so a double tap (or a
+    message sent twice) leaves one vote, not none.
+    """
     check("question.upvote", actor)
     participant = participant_in_room(actor)
     require_open(participant.run)
@@ -732,10 +738,10 @@ def question_upvote(*, run: Run, actor: Actor, question: int) -> AudienceQuestio
         raise ActionError("No such question.")
     if target.participant_id == participant.pk:
         raise ActionError("You can't upvote your own question.")
-    if target.voters.filter(pk=participant.pk).exists():
-        target.voters.remove(participant)
+    if voted:
+        target.voters.add(participant)  # adding an existing vote again changes nothing
     else:
-        target.voters.add(participant)
+        target.voters.remove(participant)
     target.votes = target.voters.count()
     target.save(update_fields=["votes"])
     activity.changed_for(run.pk, participant.pk)

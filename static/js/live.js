@@ -390,7 +390,8 @@
     document.querySelectorAll("button[data-question]").forEach(function (button) {
       var id = Number(button.dataset.question);
       var voted = state.votes.indexOf(id) >= 0;
-      button.setAttribute("aria-pressed", voted ? "true" : "false");
+      // Says what a press wants (not "toggle"), so a double tap leaves the vote in.
+      setToggle(button, voted, { action: "question.upvote", question: id, voted: !voted });
       // The label's first text; the question itself follows, for screen readers only.
       if (button.firstChild) button.firstChild.nodeValue = voted ? "Remove upvote" : "Upvote";
       button.disabled = state.mine.indexOf(id) >= 0;
@@ -435,8 +436,27 @@
     });
   }
 
+  // Toggles (upvote, hand, "I'll share aloud", scoreboard) send the state they want, so a
+  // repeat is harmless, unless the reply lands between two taps and the second one, meant as
+  // the same press, undoes the first: a second press this soon after is taken as a double tap.
+  var TOGGLES = "button[data-question], #hand-button, button[data-volunteer], button[data-scoreboard-toggle]";
+  var DOUBLE_TAP_MS = 500;
+  var lastPress = { id: null, at: 0 };
+
+  function doubleTap(button) {
+    if (!button.matches || !button.matches(TOGGLES)) return false;
+    var now = Date.now();
+    var again = lastPress.id === button.id && now - lastPress.at < DOUBLE_TAP_MS;
+    lastPress = { id: button.id, at: again ? lastPress.at : now };
+    return again;
+  }
+
   document.addEventListener("htmx:wsConfigSend", function (event) {
     var params = event.detail.parameters;
+    if (doubleTap(event.target)) {
+      event.preventDefault();
+      return;
+    }
     if (params.action === "answer.choose") {
       var card = event.target.closest ? event.target.closest("[data-interaction]") : null;
       if (card && card.dataset.multiple !== "1") {

@@ -384,3 +384,33 @@ async def test_the_projectors_scoreboard_follows_a_rename_and_an_opt_out(open_ru
     board = text[text.index("scoreboard-heading") :]
     assert "Aroha" not in board and "Nobody has chosen to be on the scoreboard yet" in board
     await screen.disconnect()
+
+
+async def test_an_upvote_sent_twice_is_one_vote(open_run):
+    from sessions import interactions
+    from sessions.models import AudienceQuestion
+
+    asker, _, _ = await connect(open_run, await db(participant_cookie)(open_run, "Aroha"))
+    voter, _, _ = await connect(open_run, await db(participant_cookie)(open_run, "Sam"))
+    for communicator in (asker, voter):
+        await receive(communicator)
+    person = await db(open_run.participants.get)(display_name="Aroha")
+    question = await db(interactions.question_ask)(
+        run=open_run, actor=actor_for_participant(person), text="Is DPUP law?"
+    )
+
+    async def votes_after(**message) -> int:
+        await send(voter, action="question.upvote", question=question.pk, **message)
+        meta, _ = await receive(voter)
+        while meta["t"] != "personal":  # their own state comes once the vote is counted
+            assert meta["t"] != "error", meta
+            meta, _ = await receive(voter)
+        return (await db(AudienceQuestion.objects.get)(pk=question.pk)).votes
+
+    assert await votes_after(voted=True) == 1
+    assert await votes_after(voted=True) == 1  # the double tap
+    assert await votes_after(voted="false") == 0
+    assert await votes_after(voted=False) == 0
+    assert await votes_after() == 1  # a page from before `voted`: a press upvotes
+    for communicator in (asker, voter):
+        await communicator.disconnect()

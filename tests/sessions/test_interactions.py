@@ -356,7 +356,7 @@ def test_questions_upvotes_and_answers(live, actors, people):
         interactions.question_upvote(run=live, actor=me(people[0]), question=question.pk)
     for person in people[1:]:
         interactions.question_upvote(run=live, actor=me(person), question=question.pk)
-    interactions.question_upvote(run=live, actor=me(people[2]), question=question.pk)  # back
+    interactions.question_upvote(run=live, actor=me(people[2]), question=question.pk, voted=False)
     ordered = selectors.questions_context(live, PARTICIPANTS)["questions"]
     assert [(q.pk, q.votes) for q in ordered] == [(question.pk, 1), (other.pk, 0)]
     with pytest.raises(PermissionDenied):
