@@ -589,7 +589,9 @@ def group_summary(*, run: Run, actor: Actor, group: int, text: str) -> BreakoutG
     if len(text) > RESPONSE_MAX:
         raise ActionError(f"Keep it under {RESPONSE_MAX} characters.")
     target.summary = text.strip()
-    target.save(update_fields=["summary"])
+    target.summary_by_id = actor.participant_id
+    target.summary_by_user_id = None if actor.participant_id else actor.user_id
+    target.save(update_fields=["summary", "summary_by", "summary_by_user"])
     activity.changed(run.pk, activity.BREAKOUTS)
     return target
 

@@ -440,6 +440,23 @@ class BreakoutGroup(models.Model):
     number = models.PositiveSmallIntegerField()
     summary = models.TextField(blank=True)
     summary_shown = models.BooleanField(default=False)
+    # Who wrote or last edited the summary: it is theirs on "Your data", and goes with them.
+    summary_by = models.ForeignKey(
+        Participant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="breakout_summaries",
+        help_text="The participant who wrote or last edited the summary (none if the team did).",
+    )
+    summary_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The team member who wrote or last edited the summary.",
+    )
     members = models.ManyToManyField(Participant, related_name="breakout_groups", blank=True)
 
     class Meta:

@@ -526,6 +526,11 @@ def participant_records(participant: Participant) -> dict:
         "messages_sent": list(participant.chat_messages.order_by("id")),
         "questions": list(participant.questions.order_by("id")),
         "votes": participant.upvoted.count(),
+        "summaries": list(
+            participant.breakout_summaries.exclude(summary="")
+            .select_related("breakout__interaction")
+            .order_by("id")
+        ),
     }
 
 
@@ -578,6 +583,15 @@ def participant_export(run: Run, participant: Participant, records: dict) -> dic
             for q in records["questions"]
         ],
         "questions_you_upvoted": records["votes"],
+        "breakout_group_summaries_you_wrote_last": [
+            {
+                "group": group.number,
+                "discussing": group.breakout.interaction.text,
+                "summary": group.summary,
+                "shown_on_the_projector": group.summary_shown,
+            }
+            for group in records["summaries"]
+        ],
     }
 
 

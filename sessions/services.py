@@ -263,7 +263,12 @@ def participant_update(
 @transaction.atomic
 def participant_leave(*, participant: Participant) -> None:
     """The participant leaves and their personal data goes: name, choices, answers, responses,
-    chat lines, questions and votes. Only a numbered, empty row stays, so others' numbers hold."""
+    chat lines, questions, votes, and a breakout group summary they were the last to write
+    (emptied and taken off the projector). Only a numbered, empty row stays, so others'
+    numbers hold."""
+    summaries = participant.breakout_summaries.update(
+        summary="", summary_shown=False, summary_by=None
+    )
     participant.responses.all().delete()
     participant.chat_messages.all().delete()
     participant.questions.all().delete()
@@ -281,6 +286,8 @@ def participant_leave(*, participant: Participant) -> None:
     )
     for area in (activity.RESPONSES, activity.CHAT, activity.HANDS, activity.QUESTIONS):
         activity.changed(participant.run_id, area)
+    if summaries:
+        activity.changed(participant.run_id, activity.BREAKOUTS)  # their group's boards too
     broadcast.send_to_group(
         broadcast.participant_group_name(participant.run_id, participant.pk),
         {"type": "participant.gone", "reason": "left"},

@@ -414,3 +414,43 @@ async def test_an_upvote_sent_twice_is_one_vote(open_run):
     assert await votes_after() == 1  # a page from before `voted`: a press upvotes
     for communicator in (asker, voter):
         await communicator.disconnect()
+
+
+async def test_leaving_takes_a_summary_they_wrote_off_the_projector_and_the_group(open_run, users):
+    from sessions import interactions
+
+    boss = await db(actor_for_user)(open_run, open_run.facilitator)
+    await db(participant_cookie)(open_run, "Aroha")
+    sam_cookie = await db(participant_cookie)(open_run, "Sam")
+
+    def summary_on_screen():
+        services.run_start(run=open_run, actor=boss)
+        services.slide_goto(run=open_run, actor=boss, number=9)
+        prompt = open_run.interactions.get(slide_number=9)
+        interactions.breakout_start(run=open_run, actor=boss, interaction=prompt.pk, groups=2)
+        aroha = open_run.participants.get(display_name="Aroha")
+        group = aroha.breakout_groups.get()
+        sam = open_run.participants.get(display_name="Sam")
+        interactions.breakout_move(run=open_run, actor=boss, participant=sam.pk, group=group.number)
+        interactions.group_summary(
+            run=open_run, actor=actor_for_participant(aroha), group=group.number, text="Why"
+        )
+        interactions.group_show(run=open_run, actor=boss, group=group.number, shown=True)
+        return aroha
+
+    aroha = await db(summary_on_screen)()
+    screen, _, _ = await connect(open_run, await fran_cookie(users), "screen")
+    sam, _, _ = await connect(open_run, sam_cookie, "participant")
+    _, text = await receive(screen)
+    assert "<p hx-disable>Why</p>" in text
+    _, text = await receive(sam)
+    assert "Group summary: <span hx-disable>Why</span>" in text
+    await db(services.participant_leave)(participant=aroha)
+    meta, text = await receive(screen)
+    assert meta["t"] == "activity.changed" and "hx-disable>Why<" not in text
+    meta, text = await receive(sam)
+    while meta["t"] != "group.board":
+        meta, text = await receive(sam)
+    assert "No summary yet." in text
+    for communicator in (screen, sam):
+        await communicator.disconnect()

@@ -12,7 +12,7 @@ from quiz import services as quiz
 from sessions import activity, fragments, interactions, selectors, services
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF
 from sessions.coalesce import Coalescer
-from sessions.models import Interaction, Kind, Participant, Response, Run, State
+from sessions.models import BreakoutGroup, Interaction, Kind, Participant, Response, Run, State
 from sessions.permissions import ActionError, PermissionDenied
 from sessions.selectors import actor_for_participant
 
@@ -288,6 +288,52 @@ def test_breakout_groups_split_the_room_and_share_boards(live, actors, people):
     assert all(Participant.objects.filter(pk=p.pk).exists() for p in everyone)
 
 
+def test_a_breakout_summary_is_its_last_writers_and_goes_with_them(client, live, actors, users):
+    client.post(f"/join/{live.code}/", {"display_name": "Aroha", "show_name": "on"})
+    aroha = Participant.objects.get(display_name="Aroha")
+    for name in ("Sam", "Mere", "Tui"):
+        services.participant_join(run=live, display_name=name)
+    prompt = item(goto(live, actors, 9), "what-people-said")
+    interactions.breakout_start(
+        run=live, actor=actors["hana"], interaction=prompt.pk, groups=2, seed=1
+    )
+    mine = aroha.breakout_groups.get()
+    theirs = BreakoutGroup.objects.exclude(pk=mine.pk).get()
+    writer = theirs.members.first()
+    interactions.group_summary(run=live, actor=me(aroha), group=mine.number, text="Why, mostly")
+    interactions.group_summary(run=live, actor=me(writer), group=theirs.number, text="Trust")
+    interactions.group_summary(
+        run=live, actor=actors["fran"], group=theirs.number, text="Trust, and who sees what"
+    )
+    for group in (mine, theirs):
+        interactions.group_show(run=live, actor=actors["fran"], group=group.number, shown=True)
+    theirs.refresh_from_db()
+    assert theirs.summary_by is None and theirs.summary_by_user == users["fran"]
+
+    page = client.get(f"/runs/{live.code}/me/").content.decode()
+    assert "Breakout group summaries you wrote last (1)" in page and "Why, mostly" in page
+    assert "Trust" not in page
+    data = client.get(f"/runs/{live.code}/me/download/").json()
+    assert data["breakout_group_summaries_you_wrote_last"] == [
+        {
+            "group": mine.number,
+            "discussing": prompt.text,
+            "summary": "Why, mostly",
+            "shown_on_the_projector": True,
+        }
+    ]
+
+    client.post(f"/runs/{live.code}/me/", {"leave": "1"})
+    mine.refresh_from_db()
+    assert (mine.summary, mine.summary_shown, mine.summary_by) == ("", False, None)
+    screen = fragments.render_live(Run.objects.get(pk=live.pk), SCREEN)
+    assert "Why, mostly" not in screen
+    assert "Trust, and who sees what" in screen  # the team wrote it last: it stays
+    services.participant_leave(participant=Participant.objects.get(pk=writer.pk))
+    theirs.refresh_from_db()
+    assert theirs.summary == "Trust, and who sees what"
+
+
 def test_the_console_says_when_breakouts_fit(live, actors):
     prompt = item(goto(live, actors, 9), "what-people-said")
     html = fragments.render_live(Run.objects.get(pk=live.pk), STAFF)
@@ -433,6 +479,10 @@ def test_data_is_purged_after_the_retention_period(live, actors, people):
     from django.core.management import call_command
 
     interactions.chat_send(run=live, actor=me(people[0]), text="hello")
+    prompt = item(goto(live, actors, 9), "what-people-said")
+    interactions.breakout_start(run=live, actor=actors["fran"], interaction=prompt.pk, groups=2)
+    group = people[0].breakout_groups.get()
+    interactions.group_summary(run=live, actor=me(people[0]), group=group.number, text="Ours")
     services.run_end(run=live, actor=actors["fran"])
     call_command("purge_run_data")
     assert Participant.objects.filter(run=live).count() == 3  # not yet: 30 days to go
@@ -442,6 +492,7 @@ def test_data_is_purged_after_the_retention_period(live, actors, people):
     assert live.purged_at is not None
     assert not Participant.objects.filter(run=live).exists()
     assert not live.chat_messages.exists()
+    assert not BreakoutGroup.objects.filter(breakout__run=live).exists()
 
 
 def test_ending_the_run_closes_everything(live, actors, people):

@@ -105,6 +105,9 @@ def test_join_page_tells_what_is_recorded_and_offers_choices(client, run):
     for fact in ("Your name", "chat messages", "7 days after the workshop ends",
                  "photos", "comms team", "Anonymous", "Leave it empty"):  # fmt: skip
         assert fact in page, fact
+    assert "if you were the last to write your group's summary, it is deleted with your data" in (
+        page.replace("&#x27;", "'")
+    )
     assert 'name="show_name"' in page
 
 
