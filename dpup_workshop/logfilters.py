@@ -17,8 +17,10 @@ class ForbiddenInOneLine(logging.Filter):
     the PermissionDenied that said so. Real errors (500s) keep theirs."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "status_code", None) != 403:
+        # Once per record, however many times logging was configured (each adds a filter).
+        if getattr(record, "status_code", None) != 403 or getattr(record, "one_line", False):
             return True
+        record.one_line = True
         request = getattr(record, "request", None)
         path = getattr(request, "path", "") or ""
         exception = record.exc_info[1] if record.exc_info else None
