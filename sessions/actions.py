@@ -147,6 +147,11 @@ REGISTRY: dict[str, ActionSpec] = {
             _renamed(services.participant_remove, participant="participant_id"),
             participant=positive_int,
         ),
+        _spec(
+            "participant.deny",
+            _renamed(services.participant_deny, participant="participant_id"),
+            participant=positive_int,
+        ),
         # prompts, polls and the quiz
         _spec(
             "interaction.open",

@@ -258,7 +258,12 @@ class ParticipantStatus(models.TextChoices):
     WAITING = "waiting", "Waiting to be admitted"
     ADMITTED = "admitted", "Admitted"
     REMOVED = "removed", "Removed by the host"
+    DENIED = "denied", "Not admitted by the host"
     LEFT = "left", "Left and deleted their data"
+
+
+# The host turned them away: that browser can't join the run again (as someone new either).
+REFUSED = frozenset({ParticipantStatus.REMOVED, ParticipantStatus.DENIED})
 
 
 class Participant(models.Model):
@@ -299,6 +304,11 @@ class Participant(models.Model):
     def named_on_screens(self) -> bool:
         """They gave a name and chose to show it on shared screens."""
         return bool(self.display_name and self.show_name)
+
+    @property
+    def refused(self) -> bool:
+        """Removed or not admitted by the host: not to come back from this browser."""
+        return self.status in REFUSED
 
     @property
     def public_label(self) -> str:

@@ -649,7 +649,8 @@ def report_context(run: Run, now: datetime | None = None) -> dict:
         "admitted": counts.get(ParticipantStatus.ADMITTED, 0),
         "left": counts.get(ParticipantStatus.LEFT, 0),
         "removed": counts.get(ParticipantStatus.REMOVED, 0),
-        "never_admitted": counts.get(ParticipantStatus.WAITING, 0),
+        "never_admitted": counts.get(ParticipantStatus.WAITING, 0)
+        + counts.get(ParticipantStatus.DENIED, 0),
         "items": items,
         "quiz_average": round(sum(r.correct_percent for r in quiz) / len(quiz)) if quiz else None,
         "open_questions": [q for q in questions if not q.answered and not q.hidden],

@@ -265,7 +265,8 @@ def participant_leave(*, participant: Participant) -> None:
     """The participant leaves and their personal data goes: name, choices, answers, responses,
     chat lines, questions, votes, and a breakout group summary they were the last to write
     (emptied and taken off the projector). Only a numbered, empty row stays, so others'
-    numbers hold."""
+    numbers hold. Someone the host removed or turned away stays so (their data goes all the
+    same): deleting it is not a way back in."""
     summaries = participant.breakout_summaries.update(
         summary="", summary_shown=False, summary_by=None
     )
@@ -280,7 +281,8 @@ def participant_leave(*, participant: Participant) -> None:
     participant.show_name = False
     participant.on_scoreboard = False
     participant.hand_raised_at = None
-    participant.status = ParticipantStatus.LEFT
+    if not participant.refused:
+        participant.status = ParticipantStatus.LEFT
     participant.save(
         update_fields=["display_name", "show_name", "on_scoreboard", "hand_raised_at", "status"]
     )
@@ -336,16 +338,33 @@ def participant_remove(*, run: Run, actor: Actor, participant_id: int) -> Partic
     check("participant.remove", actor)
     run = lock_run(run)
     participant = _participant(run, participant_id)
-    if participant.status in (ParticipantStatus.REMOVED, ParticipantStatus.LEFT):
+    if participant.refused or participant.status == ParticipantStatus.LEFT:
         raise ActionError(f"{participant.team_label} has already gone.")
-    participant.status = ParticipantStatus.REMOVED
+    _refuse(run, participant, ParticipantStatus.REMOVED)
+    return participant
+
+
+@transaction.atomic
+def participant_deny(*, run: Run, actor: Actor, participant_id: int) -> Participant:
+    """Turn away someone in the waiting room: they are told, and can't join again from that
+    browser (as with someone removed)."""
+    check("participant.deny", actor)
+    run = lock_run(run)
+    participant = _participant(run, participant_id)
+    if participant.status != ParticipantStatus.WAITING:
+        raise ActionError(f"{participant.team_label} is not in the waiting room.")
+    _refuse(run, participant, ParticipantStatus.DENIED)
+    return participant
+
+
+def _refuse(run: Run, participant: Participant, status: str) -> None:
+    participant.status = status
     participant.save(update_fields=["status"])
     broadcast.send_to_group(
         broadcast.participant_group_name(run.pk, participant.pk),
-        {"type": "participant.gone", "reason": "removed"},
+        {"type": "participant.gone", "reason": status},
     )
     roster_changed(run.pk)
-    return participant
 
 
 def _participant(run: Run, participant_id) -> Participant:

@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.accessibility import serious_violations
-from tests.e2e.conftest import STAFF
+from tests.e2e.conftest import STAFF, log_in
 from tests.e2e.test_interactions import open_run
 
 
@@ -37,3 +37,42 @@ def test_a_console_whose_sign_in_ended_says_so_and_leads_back(browser, app_serve
     console.get_by_role("button", name="Log in").click()
     expect(console).to_have_url(f"{app_server.url}/runs/{code}/console/")
     expect(console.locator("#connection-status")).to_have_text("Connected")
+
+
+def test_the_host_turns_someone_away_from_the_waiting_room(browser, app_server):
+    console = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    log_in(console, app_server, *STAFF)
+    console.goto(f"{app_server.url}/runs/new/")
+    console.get_by_label("Title").fill("Waiting room")
+    expect(console.get_by_label("Use a waiting room")).to_be_checked()
+    console.get_by_role("button", name="Create the run").click()
+    code = console.locator("#join-code").inner_text().replace("-", "")
+    console.goto(f"{app_server.url}/runs/{code}/console/")
+    expect(console.locator("#connection-status")).to_have_text("Connected")
+
+    stranger = browser.new_context(viewport={"width": 360, "height": 800}).new_page()
+    stranger.goto(f"{app_server.url}/join/{code}/")
+    stranger.get_by_label("Your name (optional)").fill("Stranger")
+    stranger.get_by_role("button", name="Join the workshop").click()
+    expect(stranger.get_by_role("heading", name="You're in the waiting room")).to_be_visible()
+    expect(console.locator("#waiting-list")).to_contain_text("Stranger")
+    assert serious_violations(console) == []
+
+    console.get_by_role("button", name="Deny Stranger").click()
+    expect(
+        stranger.get_by_role("heading", name="The host didn't admit you to this workshop.")
+    ).to_be_visible()
+    expect(stranger.locator("#connection-status")).to_have_text(
+        "You are no longer in this workshop."
+    )
+    expect(console.locator("#waiting-count")).to_have_text("0")
+    expect(console.locator("#waiting-list")).to_have_count(0)
+
+    response = stranger.goto(f"{app_server.url}/join/{code}/")
+    assert response is not None and response.status == 403
+    expect(stranger.locator("main")).to_contain_text(
+        "The host didn't admit you to this workshop, so you can't join it again from this "
+        "browser. If that was a mistake, ask the host."
+    )
+    expect(stranger.get_by_role("button", name="Join the workshop")).to_have_count(0)
+    assert serious_violations(stranger) == []

@@ -454,3 +454,29 @@ async def test_leaving_takes_a_summary_they_wrote_off_the_projector_and_the_grou
     assert "No summary yet." in text
     for communicator in (screen, sam):
         await communicator.disconnect()
+
+
+async def test_the_host_denies_someone_waiting_who_is_told_and_stays_out(run, users):
+    cookie = await db(participant_cookie)(run, "Stranger")
+    waiting, _, _ = await connect(run, cookie)
+    _, text = await receive(waiting)
+    assert "waiting room" in text
+    host, _, _ = await connect(run, await db(team_cookie)(users["hana"]), "host")
+    _, text = await receive(host)
+    person = await db(run.participants.get)()
+    assert f'"participant.deny", "participant": {person.pk}' in text  # Deny beside Admit
+    await send(host, action="participant.deny", participant=person.pk)
+    meta, text = await receive(waiting)
+    assert meta["t"] == "participant.gone"
+    assert "The host didn&#x27;t admit you to this workshop." in text
+    assert await waiting.receive_output(timeout=2) == {"type": "websocket.close", "code": 4410}
+    meta, text = await receive(host)
+    while '<span id="waiting-count">0</span>' not in text:  # roster pushes, as they come
+        meta, text = await receive(host)
+    assert meta["t"] == "roster.changed" and "Nobody is waiting." in text
+    again, _, _ = await connect(run, cookie)
+    assert (await again.receive_output(timeout=2))["code"] == 4410
+    await send(host, action="participant.deny", participant=person.pk)
+    meta, _ = await receive(host)
+    assert meta["code"] == "not_now" and "not in the waiting room" in meta["message"]
+    await host.disconnect()

@@ -111,6 +111,49 @@ def test_join_page_tells_what_is_recorded_and_offers_choices(client, run):
     assert 'name="show_name"' in page
 
 
+@pytest.mark.parametrize("refusal", ["remove", "deny"])
+def test_someone_the_host_turned_away_cannot_join_again_from_that_browser(
+    client, run, users, refusal
+):
+    client.post(f"/join/{run.code}/", {"display_name": "Aroha"})
+    person = Participant.objects.get()
+    host = actor_for_user(run, users["hana"])
+    if refusal == "remove":
+        services.participant_admit(run=run, actor=host, participant_id=person.pk)
+        services.participant_remove(run=run, actor=host, participant_id=person.pk)
+        said = "The host removed you from this workshop"
+    else:
+        services.participant_deny(run=run, actor=host, participant_id=person.pk)
+        said = "The host didn't admit you to this workshop"
+    refusal_text = f"{said}, so you can't join it again from this browser. If that was a "
+    refusal_text += "mistake, ask the host."
+    for response in (
+        client.get(f"/join/{run.code}/"),
+        client.post(f"/join/{run.code}/", {"display_name": "Aroha again"}),
+    ):
+        assert response.status_code == 403
+        page = text(response).replace("&#x27;", "'")
+        assert refusal_text in page and "Join the workshop" not in page
+    assert Participant.objects.count() == 1
+    gone = text(client.get(f"/runs/{run.code}/")).replace("&#x27;", "'")
+    assert said.replace("removed", "has removed") in gone and "Join again" not in gone
+    # Deleting their data doesn't open the door again either.
+    client.post(f"/runs/{run.code}/me/", {"leave": "1"})
+    person.refresh_from_db()
+    assert person.display_name == "" and person.refused
+    assert client.post(f"/join/{run.code}/", {}).status_code == 403
+    assert Participant.objects.count() == 1
+
+
+def test_someone_who_left_may_join_again_as_someone_new(client, run):
+    client.post(f"/join/{run.code}/", {"display_name": "Aroha"})
+    client.post(f"/runs/{run.code}/me/", {"leave": "1"})
+    again = client.get(f"/join/{run.code}/")
+    assert again.status_code == 200 and "Join the workshop" in text(again)
+    assert client.post(f"/join/{run.code}/", {"display_name": "Aroha"}).status_code == 302
+    assert Participant.objects.count() == 2
+
+
 def test_a_mistyped_join_link_says_what_to_do(client, db):
     response = client.get("/join/ABCDEFGH2/")
     assert response.status_code == 404
