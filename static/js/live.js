@@ -91,11 +91,13 @@
     }
     if (info && (info.t === "chat.saved" || info.t === "question.saved")) {
       clearSent(info.t === "chat.saved" ? "chat-text" : "question-text");
+      taken(info.t === "chat.saved" ? "chat-form" : "question-form");
       return;
     }
     if (info && info.t === "snapshot") {
       syncing = false;
       setTimeout(resendUnsaved, 0);
+      Object.keys(drafts).forEach(function (id) { waiting(id, false); });
       seen = typeof info.v === "number" ? info.v : null;
     } else if (info && typeof info.v === "number") {
       if (seen !== null && info.v <= seen) return; // already in the snapshot we hold
@@ -119,6 +121,9 @@
     if (info && info.t === "error") {
       clearTimeout(errorTimer);
       errorTimer = setTimeout(clearError, 8000);
+      Object.keys(ONCE_FORMS).forEach(function (id) {
+        if (ONCE_FORMS[id] === info.action) taken(id); // refused: a new try is a new submission
+      });
     }
     apply(text);
     releaseHeld(info && info.t === "snapshot");
@@ -161,6 +166,45 @@
       syncing = true;
       send({ action: "sync" });
     }
+  }
+
+  // --- a form sent twice is saved once --------------------------------------------------------
+
+  // Forms that make something new. Each submission carries a token, and the same form sent
+  // again with the same values, before the server has taken or refused it, carries the same
+  // one: a double click, or a resend, makes one line, question or poll (sessions/once.py).
+  // The button also waits for the answer, for a few seconds at most.
+  var ONCE_FORMS = { "chat-form": "chat.send", "question-form": "question.ask",
+                     "adhoc-form": "interaction.create" };
+  var WAIT_MS = 5000;
+  var drafts = {}; // by form id: {body, token}
+  var waits = {};
+
+  function newToken() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    // randomUUID is for https and localhost only; a room on a local network may use http.
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
+  function stamp(id, params) {
+    var body = JSON.stringify(params);
+    if (!drafts[id] || drafts[id].body !== body) drafts[id] = { body: body, token: newToken() };
+    params.token = drafts[id].token;
+    waiting(id, true);
+  }
+
+  function taken(id) {
+    delete drafts[id];
+    waiting(id, false);
+  }
+
+  function waiting(id, on) {
+    clearTimeout(waits[id]);
+    var form = document.getElementById(id);
+    var button = form && form.querySelector("button[type=submit]");
+    if (button) button.disabled = on;
+    if (on) waits[id] = setTimeout(function () { waiting(id, false); }, WAIT_MS);
   }
 
   // --- permissions shown on the buttons (the server checks every action anyway) -------------
@@ -470,6 +514,7 @@
         choice: Number(params.choice), selected: params.selected !== false };
     }
     var id = event.target && event.target.id;
+    if (ONCE_FORMS[id]) stamp(id, params);
     if (id === "chat-form") pendingChat = event.detail.parameters.text;
     if (id === "question-form") pendingQuestion = event.detail.parameters.text;
     if (id === "adhoc-form") {
@@ -501,6 +546,7 @@
     var input = document.getElementById("adhoc-text");
     if (form && input && input.value.trim() === sent.text) form.reset();
     clearError();
+    taken("adhoc-form");
   }
 
   function clearTeamChat() {
@@ -512,6 +558,7 @@
     if (input && last === pendingChat.trim()) {
       if (input.value === pendingChat) input.value = "";
       pendingChat = null;
+      taken("chat-form");
     }
   }
 

@@ -480,3 +480,67 @@ async def test_the_host_denies_someone_waiting_who_is_told_and_stays_out(run, us
     meta, _ = await receive(host)
     assert meta["code"] == "not_now" and "not in the waiting room" in meta["message"]
     await host.disconnect()
+
+
+async def test_a_form_sent_twice_makes_one_line_question_and_poll(open_run, users):
+    """A double click sends the same submission twice, with the same token: one chat line,
+    one question, one poll; each repeat is still acknowledged, so the form clears."""
+    from sessions.models import AudienceQuestion, ChatMessage, Interaction
+
+    aroha, _, _ = await connect(open_run, await db(participant_cookie)(open_run, "Aroha"))
+    console, _, _ = await connect(open_run, await fran_cookie(users), "console")
+    for communicator in (aroha, console):
+        await receive(communicator)
+
+    async def acks(communicator, event: str, count: int) -> None:
+        seen = 0
+        while seen < count:
+            meta, _ = await receive(communicator)
+            assert meta["t"] != "error", meta
+            seen += meta["t"] == event
+
+    async def settled(communicator) -> None:
+        # A socket's messages are handled in turn: once a sync is answered, the rest were.
+        await send(communicator, action="sync")
+        meta, _ = await receive(communicator)
+        while meta["t"] != "snapshot":
+            assert meta["t"] != "error", meta
+            meta, _ = await receive(communicator)
+
+    for _ in range(2):
+        await send(aroha, action="chat.send", text="Kia ora", token="chat-token-1")
+    await acks(aroha, "chat.saved", 2)
+    for _ in range(2):
+        await send(aroha, action="question.ask", text="Is DPUP law?", token="ask-token-1")
+    await acks(aroha, "question.saved", 2)
+    await send(aroha, action="chat.send", text="Kia ora", token="chat-token-2")  # on purpose
+    await acks(aroha, "chat.saved", 1)
+    for _ in range(2):
+        await send(
+            console, action="interaction.create", kind="poll", text="Tea or coffee?",
+            options="Tea\nCoffee", token="poll-token-1",
+        )  # fmt: skip
+    await settled(console)
+    for _ in range(2):
+        await send(console, action="chat.send", text="Welcome", token="team-token-1")
+    await settled(console)
+
+    chat = await db(lambda: list(ChatMessage.objects.values_list("text", flat=True)))()
+    assert chat == ["Kia ora", "Kia ora", "Welcome"]
+    assert await db(AudienceQuestion.objects.count)() == 1
+    assert await db(Interaction.objects.filter(text="Tea or coffee?").count)() == 1
+    for communicator in (aroha, console):
+        await communicator.disconnect()
+
+
+@pytest.mark.parametrize("token", ["short", "x" * 65, "not ascii ✓", "spaces in it", 12345678])
+async def test_a_bad_token_is_refused_and_saves_nothing(open_run, token):
+    from sessions.models import ChatMessage
+
+    aroha, _, _ = await connect(open_run, await db(participant_cookie)(open_run, "Aroha"))
+    await receive(aroha)
+    await send(aroha, action="chat.send", text="Kia ora", token=token)
+    meta, _ = await receive(aroha)
+    assert meta["code"] == "bad_payload" and "'token' is not valid" in meta["message"]
+    assert await db(ChatMessage.objects.count)() == 0
+    await aroha.disconnect()

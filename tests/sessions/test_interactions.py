@@ -382,6 +382,30 @@ def test_chat_moderation_limits_and_switch(live, actors, people):
         interactions.chat_send(run=live, actor=me(people[2]), text="hello")
 
 
+def test_a_submission_refused_can_be_sent_again_with_its_token(live, people, monkeypatch):
+    """The token is claimed only by a submission that is saved: one refused (here, for
+    sending too fast) may be sent again as it was, and then counts."""
+    allow = interactions.allow
+    monkeypatch.setattr(interactions, "allow", lambda *args, **kwargs: False)
+    with pytest.raises(ActionError, match="quickly"):
+        interactions.chat_send(run=live, actor=me(people[0]), text="Hello", token="tok-000001")
+    with pytest.raises(ActionError, match="several questions"):
+        interactions.question_ask(run=live, actor=me(people[0]), text="Why?", token="tok-000002")
+    monkeypatch.setattr(interactions, "allow", allow)
+    assert interactions.chat_send(run=live, actor=me(people[0]), text="Hello", token="tok-000001")
+    assert interactions.question_ask(run=live, actor=me(people[0]), text="Why?", token="tok-000002")
+    # Sent again: nothing more, and not counted against the rate limits either.
+    for _ in range(5):
+        assert (
+            interactions.chat_send(run=live, actor=me(people[0]), text="Hello", token="tok-000001")
+            is None
+        )
+    assert interactions.chat_send(run=live, actor=me(people[0]), text="Next", token="tok-000003")
+    assert live.chat_messages.count() == 2 and live.questions.count() == 1
+    # The same token from someone else is their own submission.
+    assert interactions.chat_send(run=live, actor=me(people[1]), text="Hello", token="tok-000001")
+
+
 def test_hands_queue_in_order(live, actors, people):
     for person in (people[2], people[0]):
         interactions.hand_raise(run=live, actor=me(person), raised=True)
