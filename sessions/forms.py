@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -156,7 +158,13 @@ class JoinCodeForm(forms.Form):
         return code
 
 
+JOIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
 class JoinForm(forms.Form):
+    # Filled in by static/js/join.js (see services.participant_join); without it, each post
+    # is a new participant.
+    token = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-fresh": ""}))
     display_name = forms.CharField(
         label="Your name (optional)",
         max_length=60,
@@ -176,6 +184,14 @@ class JoinForm(forms.Form):
         if any(ord(ch) < 32 for ch in name):
             raise forms.ValidationError("Use letters, digits and punctuation only.")
         return name
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"]
+        if token and not JOIN_TOKEN.fullmatch(token):
+            raise forms.ValidationError(
+                "This form was changed on its way here: check your name and join again."
+            )
+        return token
 
 
 class TeamMemberForm(forms.Form):

@@ -285,11 +285,24 @@ class Participant(models.Model):
         default=False, help_text="Chose to appear, by name, on the quiz scoreboard."
     )
     hand_raised_at = models.DateTimeField(null=True, blank=True)
+    join_token = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Made by the join page in the browser: the same form posted twice (a double "
+        "click) joins one participant.",
+    )
 
     class Meta:
         ordering = ["run_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["run", "number"], name="participant_unique_number"),
+            models.UniqueConstraint(
+                fields=["run", "join_token"],
+                condition=~models.Q(join_token=""),
+                name="participant_unique_join_token",
+            ),
         ]
 
     def __str__(self) -> str:

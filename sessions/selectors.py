@@ -53,6 +53,11 @@ def run_for_joining(run_id: int) -> Run:
     return run
 
 
+def participant_by_join_token(run_id: int, token: str) -> Participant | None:
+    """Who already joined the run with this join form (see services.participant_join)."""
+    return hotsql.fetch(Participant, "run_id = %s AND join_token = %s", [run_id, token])
+
+
 def last_participant_number(run_id: int) -> int:
     table = connection.ops.quote_name(Participant._meta.db_table)
     with connection.cursor() as cursor:

@@ -211,11 +211,24 @@ def invite_accept(*, invite: RoleInvite, user) -> TeamMember:
 
 
 @transaction.atomic
-def participant_join(*, run: Run, display_name: str = "", show_name: bool = False) -> Participant:
-    """A new participant: waiting if the run has a waiting room, otherwise admitted."""
-    # Only what a join needs, with the run's row locked so numbers don't collide.
+def participant_join(
+    *, run: Run, display_name: str = "", show_name: bool = False, token: str | None = None
+) -> Participant:
+    """A new participant: waiting if the run has a waiting room, otherwise admitted.
+
+    `token` comes from the join page, made in the browser (the page is cached for everyone,
+    so the server can't hand out one per page): a second post of the same form, a double
+    click, is the same person joining, and gets the participant the first one made. It is kept
+    on the participant, not in the cache, because two posts may reach two worker processes.
+    """
+    # Only what a join needs, with the run's row locked so numbers don't collide (nor two
+    # posts with one token).
     run = selectors.run_for_joining(run.pk)
     require_open(run)
+    if token:
+        joined = selectors.participant_by_join_token(run.pk, token)
+        if joined is not None:
+            return joined
     last = selectors.last_participant_number(run.pk)
     now = _now()
     admitted = not run.waiting_room
@@ -227,6 +240,7 @@ def participant_join(*, run: Run, display_name: str = "", show_name: bool = Fals
             show_name=show_name and bool(display_name.strip()),
             status=ParticipantStatus.ADMITTED if admitted else ParticipantStatus.WAITING,
             admitted_at=now if admitted else None,
+            join_token=token or "",
         )
     )
     roster_changed(run.pk)
@@ -281,11 +295,14 @@ def participant_leave(*, participant: Participant) -> None:
     participant.show_name = False
     participant.on_scoreboard = False
     participant.hand_raised_at = None
+    participant.join_token = ""
     if not participant.refused:
         participant.status = ParticipantStatus.LEFT
     participant.save(
-        update_fields=["display_name", "show_name", "on_scoreboard", "hand_raised_at", "status"]
-    )
+        update_fields=[
+            "display_name", "show_name", "on_scoreboard", "hand_raised_at", "join_token", "status"
+        ]
+    )  # fmt: skip
     for area in (activity.RESPONSES, activity.CHAT, activity.HANDS, activity.QUESTIONS):
         activity.changed(participant.run_id, area)
     if summaries:

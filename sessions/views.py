@@ -447,6 +447,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                     run=run,
                     display_name=form.cleaned_data["display_name"],
                     show_name=form.cleaned_data["show_name"],
+                    token=form.cleaned_data["token"] or None,
                 )
             except Run.DoesNotExist:
                 raise Http404("No workshop has that code.") from None

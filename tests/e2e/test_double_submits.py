@@ -106,6 +106,38 @@ def test_a_double_click_on_open_it_now_opens_one_poll(browser, app_server):
     expect(cards.filter(has_text="Ready for a break?")).to_have_count(1)
 
 
+def test_joining_again_after_no_answer_is_one_participant(browser, app_server):
+    console, code = open_run(browser, app_server, "Join twice")
+    aroha = browser.new_context(viewport={"width": 360, "height": 800}).new_page()
+    aroha.goto(f"{app_server.url}/join/{code}/")
+    token = aroha.locator("input[name=token]").input_value()
+    assert re.fullmatch(r"[0-9a-f-]{32,36}", token), token
+    aroha.get_by_label("Your name (optional)").fill("Aroha")
+    lost = []
+
+    def first_answer_lost(route):
+        if route.request.method == "POST" and not lost:
+            cookies = aroha.context.cookies()
+            lost.append(route.fetch(max_redirects=0).status)  # the server joins them...
+            # ...and the answer never arrives: no cookie from it, and the page stays as it was.
+            aroha.context.clear_cookies()
+            aroha.context.add_cookies(cookies)
+            route.fulfill(status=204)
+            return
+        route.continue_()
+
+    aroha.route(re.compile(rf"/join/{code}/$"), first_answer_lost)
+    join_button = aroha.get_by_role("button", name="Join the workshop")
+    join_button.click()
+    expect(console.locator("#admitted-count")).to_have_text("1")
+    assert lost == [302]
+    join_button.click()  # nothing seemed to happen: again
+    expect(aroha.locator("#connection-status")).to_have_text("Connected")
+    console.wait_for_timeout(1000)
+    expect(console.locator("#admitted-count")).to_have_text("1")
+    expect(console.locator("#participant-list")).to_contain_text("Aroha")
+
+
 def test_a_double_click_asks_and_sends_once(browser, app_server):
     console, code = open_run(browser, app_server, "Double click room")
     console.get_by_role("button", name="Start the workshop").click()

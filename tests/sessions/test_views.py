@@ -5,10 +5,12 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from sessions import services
 from sessions.models import Participant, ParticipantStatus, RoleInvite, Run
 from sessions.selectors import actor_for_participant, actor_for_user
+from sessions.sessionkeys import participant_session_key
 
 
 def text(response) -> str:
@@ -152,6 +154,39 @@ def test_someone_who_left_may_join_again_as_someone_new(client, run):
     assert again.status_code == 200 and "Join the workshop" in text(again)
     assert client.post(f"/join/{run.code}/", {"display_name": "Aroha"}).status_code == 302
     assert Participant.objects.count() == 2
+
+
+def test_join_posted_twice_is_one_participant(client, run):
+    """A double click on "Join the workshop" posts the form twice, the second time before the
+    first answer (and its cookie) is back: both land on the one participant."""
+    page = text(client.get(f"/join/{run.code}/"))
+    assert '<input type="hidden" name="token" data-fresh' in page and "js/join.js" in page
+    form = {"display_name": "Aroha", "token": "4f1c9a0e-7b2d-4c3e-9f10-aa5b6c7d8e9f"}
+    first = client.post(f"/join/{run.code}/", form)
+    second = Client().post(f"/join/{run.code}/", form)  # the browser's cookies of before
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url == f"/runs/{run.code}/"
+    person = Participant.objects.get()
+    assert second.wsgi_request.session[participant_session_key(run)] == person.pk
+    assert person.display_name == "Aroha" and person.number == 1
+    # Another page (another token) is someone else.
+    Client().post(f"/join/{run.code}/", {"display_name": "Aroha", "token": "another-token-1"})
+    assert Participant.objects.count() == 2
+    # After leaving, the same form joins someone new.
+    client.post(f"/runs/{run.code}/me/", {"leave": "1"})
+    assert Client().post(f"/join/{run.code}/", form).status_code == 302
+    assert Participant.objects.count() == 3
+
+
+def test_join_with_a_damaged_token_says_so_and_keeps_the_name(client, run):
+    response = client.post(
+        f"/join/{run.code}/", {"display_name": "Aroha", "token": "<script>alert(1)</script>"}
+    )
+    assert response.status_code == 400
+    page = text(response)
+    assert "This form was changed on its way here: check your name and join again." in page
+    assert 'value="Aroha"' in page and "<script>alert" not in page
+    assert not Participant.objects.exists()
 
 
 def test_a_mistyped_join_link_says_what_to_do(client, db):
