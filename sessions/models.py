@@ -123,6 +123,13 @@ class Run(models.Model):
     purged_at = models.DateTimeField(
         null=True, blank=True, help_text="When participants' data was deleted, as promised."
     )
+    creation_token = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Made by the new-run page in the browser: the form posted twice makes one run.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -131,6 +138,13 @@ class Run(models.Model):
     class Meta:
         ordering = ["-scheduled_at", "-id"]
         base_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facilitator", "creation_token"],
+                condition=~models.Q(creation_token=""),
+                name="run_unique_creation_token",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.display_code})"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sessions import activity, broadcast, fragments, hotsql, interactions, selectors
@@ -110,21 +110,37 @@ RUN_SETTINGS = (
 
 
 @transaction.atomic
-def run_create(*, deck: Deck, facilitator, title: str, scheduled_at: datetime, **settings) -> Run:
-    """A new run of `deck`, owned by `facilitator`, with the deck frozen as it is now."""
+def run_create(
+    *, deck: Deck, facilitator, title: str, scheduled_at: datetime, token: str = "", **settings
+) -> Run:
+    """A new run of `deck`, owned by `facilitator`, with the deck frozen as it is now.
+
+    `token` comes from the new-run form (made in the browser): the same form posted twice
+    gets the run the first post made.
+    """
     unknown = set(settings) - set(RUN_SETTINGS)
     if unknown:
         raise TypeError(f"Unknown run settings: {', '.join(sorted(unknown))}")
+    if token:
+        made = Run.objects.filter(facilitator=facilitator, creation_token=token).first()
+        if made is not None:
+            return made
     data = deck_data(deck)
-    run = Run.objects.create(
-        deck=deck,
-        deck_snapshot=data.to_dict(),
-        title=title,
-        scheduled_at=scheduled_at,
-        facilitator=facilitator,
-        actuals=[0.0] * len(data.segments),
-        **settings,
-    )
+    try:
+        with transaction.atomic():
+            run = Run.objects.create(
+                deck=deck,
+                deck_snapshot=data.to_dict(),
+                title=title,
+                scheduled_at=scheduled_at,
+                facilitator=facilitator,
+                actuals=[0.0] * len(data.segments),
+                creation_token=token,
+                **settings,
+            )
+    except IntegrityError:
+        # The other post of the pair got there first (both looked before either wrote).
+        return Run.objects.get(facilitator=facilitator, creation_token=token)
     TeamMember.objects.create(run=run, user=facilitator, role=Role.FACILITATOR)
     interactions.sync_deck_interactions(run)
     return run

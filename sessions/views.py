@@ -140,6 +140,7 @@ def run_new(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         deck, hosts, presenters = data.pop("deck"), data.pop("hosts"), data.pop("presenters")
         run = services.run_create(deck=deck, facilitator=request.user, **data)
+        # (Posted twice, the form gets the same run, and adding its team again changes nothing.)
         actor = selectors.actor_for_user(run, request.user)
         for role, people in ((Role.HOST, hosts), (Role.PRESENTER, presenters)):
             for person in people:

@@ -52,6 +52,24 @@ def test_facilitator_creates_a_run_with_a_team(client, users, deck):
     assert "DPUP for Te Whatu" in text(client.get("/runs/"))
 
 
+def test_the_new_run_form_posted_twice_makes_one_run(client, users, deck):
+    client.force_login(users["fran"])
+    page = text(client.get("/runs/new/"))
+    assert '<input type="hidden" name="token" data-fresh' in page and "js/once.js" in page
+    form = {"deck": deck.pk, "title": "Once", "scheduled_at": "2026-12-02T10:00",
+            "mode": "in_person", "plan": "full", "retention_days": 30,
+            "hosts": [users["hana"].pk], "token": "0b6a1c2d-3e4f-4a5b-8c7d"}  # fmt: skip
+    first, second = client.post("/runs/new/", form), client.post("/runs/new/", form)
+    run = Run.objects.get(title="Once")
+    assert first.url == second.url == f"/runs/{run.code}/settings/"
+    assert actor_for_user(run, users["hana"]).roles == {"host"}
+    client.post("/runs/new/", form | {"token": "a-new-page-token"})  # another page: another run
+    assert Run.objects.filter(title="Once").count() == 2
+    damaged = client.post("/runs/new/", form | {"token": "<b>"})
+    assert damaged.status_code == 200 and "This form was changed on its way here" in text(damaged)
+    assert 'value="Once"' in text(damaged) and Run.objects.filter(title="Once").count() == 2
+
+
 def test_recording_needs_an_audience(client, users, deck):
     client.force_login(users["fran"])
     response = client.post(
@@ -160,7 +178,7 @@ def test_join_posted_twice_is_one_participant(client, run):
     """A double click on "Join the workshop" posts the form twice, the second time before the
     first answer (and its cookie) is back: both land on the one participant."""
     page = text(client.get(f"/join/{run.code}/"))
-    assert '<input type="hidden" name="token" data-fresh' in page and "js/join.js" in page
+    assert '<input type="hidden" name="token" data-fresh' in page and "js/once.js" in page
     form = {"display_name": "Aroha", "token": "4f1c9a0e-7b2d-4c3e-9f10-aa5b6c7d8e9f"}
     first = client.post(f"/join/{run.code}/", form)
     second = Client().post(f"/join/{run.code}/", form)  # the browser's cookies of before

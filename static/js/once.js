@@ -1,6 +1,7 @@
-// The join form's token: made here, once per page, so that the same form posted twice (a
-// double click on "Join the workshop") joins one participant, not two. The page is the same
-// for everyone (cached), so the server can't put a token of its own in it.
+// Tokens for forms that make something new (joining a workshop, creating a run): made here,
+// once per page, so that the same form posted twice (a double click, or a click again when
+// the first seemed lost) makes one participant or run, not two. The join page is the same for
+// everyone (cached), so the server can't put a token of its own in it.
 (function () {
   "use strict";
 
