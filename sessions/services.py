@@ -139,6 +139,8 @@ def run_create(
                 **settings,
             )
     except IntegrityError:
+        if not token:
+            raise
         # The other post of the pair got there first (both looked before either wrote).
         return Run.objects.get(facilitator=facilitator, creation_token=token)
     TeamMember.objects.create(run=run, user=facilitator, role=Role.FACILITATOR)
