@@ -1,30 +1,30 @@
 from __future__ import annotations
 
-from collections import Counter
-
-from sessions.models import Kind, Response, Run, State
+from sessions.models import Kind, ParticipantStatus, Response, Run, State
 
 
 def scoreboard(run: Run, limit: int = 10) -> list[tuple[str, int]]:
-    """Correct answers to revealed questions, for people who chose to be on the board only."""
+    """Everyone in the room who chose to be on the board (and is named on shared screens), with
+    their correct answers to revealed questions: listed from the moment they opt in, with 0
+    until the first reveal."""
+    people = [
+        person
+        for person in run.participants.filter(
+            on_scoreboard=True, status=ParticipantStatus.ADMITTED
+        ).only("pk", "display_name", "show_name")
+        if person.named_on_screens
+    ]
+    if not people:
+        return []
+    scores = {person.pk: 0 for person in people}
     revealed = {
         item.pk: sorted(item.correct)
         for item in run.interactions.filter(kind=Kind.QUIZ, state=State.REVEALED)
     }
-    if not revealed:
-        return []
-    scores: Counter[str] = Counter()
-    names = {}
-    responses = Response.objects.filter(
-        interaction_id__in=revealed,
-        participant__on_scoreboard=True,
-        participant__show_name=True,
-    ).select_related("participant")
-    for response in responses:
-        person = response.participant
-        if not person.display_name:
-            continue
-        names[person.pk] = person.display_name
-        scores[person.pk] += sorted(response.choices) == revealed[response.interaction_id]
-    ranked = sorted(scores.items(), key=lambda item: (-item[1], names[item[0]].lower()))
-    return [(names[pk], score) for pk, score in ranked[:limit]]
+    if revealed:
+        for interaction_id, participant_id, choices in Response.objects.filter(
+            interaction_id__in=revealed, participant_id__in=scores
+        ).values_list("interaction_id", "participant_id", "choices"):
+            scores[participant_id] += sorted(choices) == revealed[interaction_id]
+    ranked = sorted(people, key=lambda person: (-scores[person.pk], person.display_name.lower()))
+    return [(person.display_name, scores[person.pk]) for person in ranked[:limit]]

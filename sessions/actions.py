@@ -63,6 +63,17 @@ def text(value: Any) -> str:
     return value
 
 
+def token(value: Any) -> str:
+    """A submission's token (see once.py): what the browser makes, a short ASCII string."""
+    if (
+        not isinstance(value, str)
+        or not 8 <= len(value) <= 64
+        or not all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in value)
+    ):
+        raise ValueError
+    return value
+
+
 def lines(value: Any) -> list[str]:
     """Options as a list of strings, or one per line (from a textarea)."""
     if isinstance(value, str):
@@ -148,6 +159,11 @@ REGISTRY: dict[str, ActionSpec] = {
             _renamed(services.participant_remove, participant="participant_id"),
             participant=positive_int,
         ),
+        _spec(
+            "participant.deny",
+            _renamed(services.participant_deny, participant="participant_id"),
+            participant=positive_int,
+        ),
         # prompts, polls and the quiz
         _spec(
             "interaction.open",
@@ -167,7 +183,7 @@ REGISTRY: dict[str, ActionSpec] = {
             interactions.interaction_create,
             kind=text,
             text=text,
-            optional={"options": lines, "multiple": boolean},
+            optional={"options": lines, "multiple": boolean, "token": token},
         ),
         _spec(
             "interaction.tally",
@@ -224,7 +240,7 @@ REGISTRY: dict[str, ActionSpec] = {
         _spec("breakout.summary", interactions.group_summary, group=positive_int, text=text),
         _spec("breakout.show", interactions.group_show, group=positive_int, shown=boolean),
         # chat, hands and questions
-        _spec("chat.send", interactions.chat_send, text=text),
+        _spec("chat.send", interactions.chat_send, text=text, optional={"token": token}),
         _spec(
             "chat.hide",
             interactions.chat_hide,
@@ -241,8 +257,14 @@ REGISTRY: dict[str, ActionSpec] = {
         ),
         _spec("hand.raise", interactions.hand_raise, raised=boolean),
         _spec("hand.lower", interactions.hand_lower, optional={"participant": positive_int}),
-        _spec("question.ask", interactions.question_ask, text=text),
-        _spec("question.upvote", interactions.question_upvote, question=positive_int),
+        _spec("question.ask", interactions.question_ask, text=text, optional={"token": token}),
+        # Without `voted` (pages from before it was sent), a press means "upvote".
+        _spec(
+            "question.upvote",
+            interactions.question_upvote,
+            question=positive_int,
+            optional={"voted": boolean},
+        ),
         _spec(
             "question.mark",
             interactions.question_mark,

@@ -41,9 +41,16 @@ from sessions.selectors import actor_for_participant, actor_for_user, participan
 logger = logging.getLogger(__name__)
 
 TEAM_VIEWS = {"console", "host", "present", "screen"}
+# A team view whose browser is no longer signed in (logged out, session expired, password
+# changed): logging in again is the fix, not asking for access.
+CLOSE_SIGNED_OUT = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_GONE = 4410
+GONE_MESSAGES = {
+    "removed": "The host has removed you from this workshop.",
+    "denied": "The host didn't admit you to this workshop.",
+}
 # Inbound messages: a burst of this many, refilled at this rate per second.
 BURST, REFILL = 20, 5.0
 
@@ -87,7 +94,10 @@ def _resolve(scope) -> Caller | int:
         run = Run.objects.filter(code=code).first()
         if run is None:
             return CLOSE_NOT_FOUND
-        actor = actor_for_user(run, _user(scope))
+        user = _user(scope)
+        if user is None or not user.is_authenticated:
+            return CLOSE_SIGNED_OUT
+        actor = actor_for_user(run, user)
         if not actor.is_team:
             return CLOSE_FORBIDDEN
         return Caller(run, actor, SCREEN if view == "screen" else STAFF)
@@ -101,7 +111,7 @@ def _resolve(scope) -> Caller | int:
     run, participant = participant_for_socket(code, ids)
     if participant is None:
         return CLOSE_NOT_FOUND if run is None else CLOSE_FORBIDDEN
-    if participant.status in (ParticipantStatus.REMOVED, ParticipantStatus.LEFT):
+    if participant.refused or participant.status == ParticipantStatus.LEFT:
         return CLOSE_GONE
     audience = PARTICIPANTS if participant.status == ParticipantStatus.ADMITTED else WAITING
     return Caller(
@@ -434,11 +444,10 @@ class RunConsumer(AsyncWebsocketConsumer):
         caller.actor = actor
 
     async def participant_gone(self, event) -> None:
-        """Removed by the host, or left: say so and close for good."""
-        message = (
-            "The host has removed you from this workshop."
-            if event.get("reason") == "removed"
-            else "You have left the workshop and your details have been deleted."
+        """Removed by the host, turned away from the waiting room, or left: say so and close
+        for good."""
+        message = GONE_MESSAGES.get(
+            event.get("reason"), "You have left the workshop and your details have been deleted."
         )
         html = fragments.render(
             "participant_main", {"run": self.caller.run, "state": "gone", "gone_message": message}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -20,6 +22,8 @@ def _team_choices():
 
 
 class RunForm(forms.ModelForm):
+    # New runs only, filled in by static/js/once.js: the form posted twice makes one run.
+    token = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-fresh": ""}))
     hosts = forms.ModelMultipleChoiceField(
         queryset=_team_choices(),
         required=False,
@@ -110,11 +114,15 @@ class RunForm(forms.ModelForm):
             del self.fields["deck"]
             del self.fields["hosts"]
             del self.fields["presenters"]
+            del self.fields["token"]
         else:
             self.initial.setdefault(
                 "scheduled_at",
                 timezone.localtime().replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M"),
             )
+
+    def clean_token(self) -> str:
+        return _clean_token(self, "check the details and create the run again")
 
     def clean_retention_days(self) -> int:
         days = self.cleaned_data["retention_days"]
@@ -156,7 +164,21 @@ class JoinCodeForm(forms.Form):
         return code
 
 
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _clean_token(form: forms.Form, then: str) -> str:
+    """A form's submission token (see static/js/once.js): empty, or what the script makes."""
+    token = form.cleaned_data["token"]
+    if token and not FORM_TOKEN.fullmatch(token):
+        raise forms.ValidationError(f"This form was changed on its way here: {then}.")
+    return token
+
+
 class JoinForm(forms.Form):
+    # Filled in by static/js/once.js (see services.participant_join); without it, each post
+    # is a new participant.
+    token = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-fresh": ""}))
     display_name = forms.CharField(
         label="Your name (optional)",
         max_length=60,
@@ -176,6 +198,9 @@ class JoinForm(forms.Form):
         if any(ord(ch) < 32 for ch in name):
             raise forms.ValidationError("Use letters, digits and punctuation only.")
         return name
+
+    def clean_token(self) -> str:
+        return _clean_token(self, "check your name and join again")
 
 
 class TeamMemberForm(forms.Form):

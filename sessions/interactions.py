@@ -30,6 +30,7 @@ from sessions.models import (
     State,
     Status,
 )
+from sessions.once import first_submission
 from sessions.permissions import ActionError, Actor, check
 from sessions.ratelimit import allow
 
@@ -228,9 +229,10 @@ def interaction_results(*, run: Run, actor: Actor, interaction: int, visible: bo
 @transaction.atomic
 def interaction_create(
     *, run: Run, actor: Actor, kind: str, text: str, options: list[str] | None = None,
-    multiple: bool = False,
-) -> Interaction:  # fmt: skip
-    """An ad-hoc prompt or poll, opened at once."""
+    multiple: bool = False, token: str | None = None,
+) -> Interaction | None:  # fmt: skip
+    """An ad-hoc prompt or poll, opened at once. A repeat of the same submission (`token`, see
+    once.py) opens nothing more and returns None: the first one's card clears the form."""
     run = lock_run(run)
     check("interaction.create", actor, run.current_segment)
     require_open(run)
@@ -244,18 +246,21 @@ def interaction_create(
         raise ActionError("A poll needs between 2 and 8 options.")
     if any(len(option) > 120 for option in options):
         raise ActionError("Keep each option under 120 characters.")
-    count = run.interactions.filter(key__startswith="adhoc-").count()
-    item = Interaction.objects.create(
-        run=run,
-        kind=kind,
-        key=f"adhoc-{count + 1}",
-        text=text,
-        options=options if kind == Kind.POLL else [],
-        multiple=multiple and kind == Kind.POLL,
-        results_visible=run.poll_results_visible,
-    )
-    open_interaction(item, _now())
-    _publish_now(run, "interaction.opened")
+    with first_submission(run.pk, actor, token) as first:
+        if not first:
+            return None
+        count = run.interactions.filter(key__startswith="adhoc-").count()
+        item = Interaction.objects.create(
+            run=run,
+            kind=kind,
+            key=f"adhoc-{count + 1}",
+            text=text,
+            options=options if kind == Kind.POLL else [],
+            multiple=multiple and kind == Kind.POLL,
+            results_visible=run.poll_results_visible,
+        )
+        open_interaction(item, _now())
+        _publish_now(run, "interaction.opened")
     return item
 
 
@@ -603,7 +608,9 @@ def group_summary(*, run: Run, actor: Actor, group: int, text: str) -> BreakoutG
     if len(text) > RESPONSE_MAX:
         raise ActionError(f"Keep it under {RESPONSE_MAX} characters.")
     target.summary = text.strip()
-    target.save(update_fields=["summary"])
+    target.summary_by_id = actor.participant_id
+    target.summary_by_user_id = None if actor.participant_id else actor.user_id
+    target.save(update_fields=["summary", "summary_by", "summary_by_user"])
     activity.changed(run.pk, activity.BREAKOUTS)
     return target
 
@@ -625,8 +632,12 @@ def group_show(*, run: Run, actor: Actor, group: int, shown: bool) -> None:
 
 
 @transaction.atomic
-def chat_send(*, run: Run, actor: Actor, text: str) -> ChatMessage:
-    """A chat line from a participant (to everyone or the team, as the run says) or the team."""
+def chat_send(*, run: Run, actor: Actor, text: str, token: str | None = None) -> ChatMessage | None:
+    """A chat line from a participant (to everyone or the team, as the run says) or the team.
+
+    A repeat of the same submission (`token`, see once.py) adds no line and returns None; a
+    participant's is acknowledged all the same (the team's box clears when the first line
+    shows)."""
     check("chat.send", actor)
     run = Run.objects.get(pk=run.pk)
     if not run.chat_enabled:
@@ -640,21 +651,28 @@ def chat_send(*, run: Run, actor: Actor, text: str) -> ChatMessage:
     participant = participant_in_room(actor) if actor.participant_id else None
     if participant is not None and participant.muted:
         raise ActionError("The host has muted you in the chat.")
-    who = f"p{actor.participant_id}" if actor.participant_id else f"u{actor.user_id}"
-    if not allow(f"chat:{run.pk}", who, limit=CHAT_BURST, window=CHAT_WINDOW):
-        raise ActionError(
-            f"You're sending messages quickly: at most {CHAT_BURST} every {CHAT_WINDOW} seconds."
-        )
-    if participant is not None:
-        message = ChatMessage.objects.create(
-            run=run, participant=participant, text=text, to_team=not run.chat_to_everyone
-        )
-        if message.to_team:
-            activity.changed_for(run.pk, participant.pk)  # their own lines, in #my-chat
-        activity.acknowledge(run.pk, participant.pk, "chat.saved")
-    else:
-        message = ChatMessage.objects.create(run=run, author_id=actor.user_id, text=text)
-    activity.changed(run.pk, activity.CHAT)
+    with first_submission(run.pk, actor, token) as first:
+        if not first:
+            if participant is not None:
+                activity.acknowledge(run.pk, participant.pk, "chat.saved")
+            return None
+        # Counted once the line is otherwise fine, and not for a repeat.
+        who = f"p{actor.participant_id}" if actor.participant_id else f"u{actor.user_id}"
+        if not allow(f"chat:{run.pk}", who, limit=CHAT_BURST, window=CHAT_WINDOW):
+            raise ActionError(
+                f"You're sending messages quickly: at most {CHAT_BURST} every {CHAT_WINDOW} "
+                "seconds."
+            )
+        if participant is not None:
+            message = ChatMessage.objects.create(
+                run=run, participant=participant, text=text, to_team=not run.chat_to_everyone
+            )
+            if message.to_team:
+                activity.changed_for(run.pk, participant.pk)  # their own lines, in #my-chat
+            activity.acknowledge(run.pk, participant.pk, "chat.saved")
+        else:
+            message = ChatMessage.objects.create(run=run, author_id=actor.user_id, text=text)
+        activity.changed(run.pk, activity.CHAT)
     return message
 
 
@@ -713,7 +731,11 @@ def hand_lower(*, run: Run, actor: Actor, participant: int | None = None) -> int
 
 
 @transaction.atomic
-def question_ask(*, run: Run, actor: Actor, text: str) -> AudienceQuestion:
+def question_ask(
+    *, run: Run, actor: Actor, text: str, token: str | None = None
+) -> AudienceQuestion | None:
+    """A participant's question for the Q&A. A repeat of the same submission (`token`, see
+    once.py) asks nothing more and returns None, but is acknowledged so the box clears."""
     check("question.ask", actor)
     participant = participant_in_room(actor)
     require_open(participant.run)  # read now: a socket's run can be older than the end
@@ -722,18 +744,28 @@ def question_ask(*, run: Run, actor: Actor, text: str) -> AudienceQuestion:
         raise ActionError("Write your question first.")
     if len(text) > QUESTION_MAX:
         raise ActionError(f"Keep questions under {QUESTION_MAX} characters.")
-    if not allow(f"question:{run.pk}", str(participant.pk), limit=3, window=60):
-        raise ActionError("You've asked several questions in a minute: give the team a moment.")
-    question = AudienceQuestion.objects.create(run=run, participant=participant, text=text)
-    activity.changed_for(run.pk, participant.pk)  # their own: no upvoting it
-    activity.acknowledge(run.pk, participant.pk, "question.saved")
-    activity.changed(run.pk, activity.QUESTIONS)
+    with first_submission(run.pk, actor, token) as first:
+        if not first:
+            activity.acknowledge(run.pk, participant.pk, "question.saved")
+            return None
+        if not allow(f"question:{run.pk}", str(participant.pk), limit=3, window=60):
+            raise ActionError("You've asked several questions in a minute: give the team a moment.")
+        question = AudienceQuestion.objects.create(run=run, participant=participant, text=text)
+        activity.changed_for(run.pk, participant.pk)  # their own: no upvoting it
+        activity.acknowledge(run.pk, participant.pk, "question.saved")
+        activity.changed(run.pk, activity.QUESTIONS)
     return question
 
 
 @transaction.atomic
-def question_upvote(*, run: Run, actor: Actor, question: int) -> AudienceQuestion:
-    """Upvote a question (again to take the vote back). Not your own."""
+def question_upvote(
+    *, run: Run, actor: Actor, question: int, voted: bool = True
+) -> AudienceQuestion:
+    """Upvote a question (`voted`), or take the vote back. Not your own.
+
+    The message says what the voter wants, rather than toggling, so a double tap (or a
+    message sent twice) leaves one vote, not none.
+    """
     check("question.upvote", actor)
     participant = participant_in_room(actor)
     require_open(participant.run)
@@ -746,10 +778,10 @@ def question_upvote(*, run: Run, actor: Actor, question: int) -> AudienceQuestio
         raise ActionError("No such question.")
     if target.participant_id == participant.pk:
         raise ActionError("You can't upvote your own question.")
-    if target.voters.filter(pk=participant.pk).exists():
-        target.voters.remove(participant)
+    if voted:
+        target.voters.add(participant)  # adding an existing vote again changes nothing
     else:
-        target.voters.add(participant)
+        target.voters.remove(participant)
     target.votes = target.voters.count()
     target.save(update_fields=["votes"])
     activity.changed_for(run.pk, participant.pk)

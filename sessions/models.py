@@ -133,6 +133,13 @@ class Run(models.Model):
     purged_at = models.DateTimeField(
         null=True, blank=True, help_text="When participants' data was deleted, as promised."
     )
+    creation_token = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Made by the new-run page in the browser: the form posted twice makes one run.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -141,6 +148,13 @@ class Run(models.Model):
     class Meta:
         ordering = ["-scheduled_at", "-id"]
         base_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facilitator", "creation_token"],
+                condition=~models.Q(creation_token=""),
+                name="run_unique_creation_token",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.display_code})"
@@ -277,7 +291,12 @@ class ParticipantStatus(models.TextChoices):
     WAITING = "waiting", "Waiting to be admitted"
     ADMITTED = "admitted", "Admitted"
     REMOVED = "removed", "Removed by the host"
+    DENIED = "denied", "Not admitted by the host"
     LEFT = "left", "Left and deleted their data"
+
+
+# The host turned them away: that browser can't join the run again (as someone new either).
+REFUSED = frozenset({ParticipantStatus.REMOVED, ParticipantStatus.DENIED})
 
 
 class Participant(models.Model):
@@ -299,11 +318,24 @@ class Participant(models.Model):
         default=False, help_text="Chose to appear, by name, on the quiz scoreboard."
     )
     hand_raised_at = models.DateTimeField(null=True, blank=True)
+    join_token = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Made by the join page in the browser: the same form posted twice (a double "
+        "click) joins one participant.",
+    )
 
     class Meta:
         ordering = ["run_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["run", "number"], name="participant_unique_number"),
+            models.UniqueConstraint(
+                fields=["run", "join_token"],
+                condition=~models.Q(join_token=""),
+                name="participant_unique_join_token",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -318,6 +350,11 @@ class Participant(models.Model):
     def named_on_screens(self) -> bool:
         """They gave a name and chose to show it on shared screens."""
         return bool(self.display_name and self.show_name)
+
+    @property
+    def refused(self) -> bool:
+        """Removed or not admitted by the host: not to come back from this browser."""
+        return self.status in REFUSED
 
     @property
     def public_label(self) -> str:
@@ -459,6 +496,23 @@ class BreakoutGroup(models.Model):
     number = models.PositiveSmallIntegerField()
     summary = models.TextField(blank=True)
     summary_shown = models.BooleanField(default=False)
+    # Who wrote or last edited the summary: it is theirs on "Your data", and goes with them.
+    summary_by = models.ForeignKey(
+        Participant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="breakout_summaries",
+        help_text="The participant who wrote or last edited the summary (none if the team did).",
+    )
+    summary_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The team member who wrote or last edited the summary.",
+    )
     members = models.ManyToManyField(Participant, related_name="breakout_groups", blank=True)
 
     class Meta:

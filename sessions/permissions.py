@@ -37,6 +37,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "participant.admit": frozenset({FACILITATOR, HOST}),
     "participant.admit_all": frozenset({FACILITATOR, HOST}),
     "participant.remove": frozenset({FACILITATOR, HOST}),
+    "participant.deny": frozenset({FACILITATOR, HOST}),
     # prompts, polls and the quiz: the team running the segment opens and closes them
     "interaction.open": TIMEKEEPERS,
     "interaction.close": TIMEKEEPERS,

@@ -56,6 +56,11 @@ def run_for_joining(run_id: int) -> Run:
     return run
 
 
+def participant_by_join_token(run_id: int, token: str) -> Participant | None:
+    """Who already joined the run with this join form (see services.participant_join)."""
+    return hotsql.fetch(Participant, "run_id = %s AND join_token = %s", [run_id, token])
+
+
 def last_participant_number(run_id: int) -> int:
     table = connection.ops.quote_name(Participant._meta.db_table)
     with connection.cursor() as cursor:
@@ -626,6 +631,11 @@ def participant_records(participant: Participant) -> dict:
         "messages_sent": list(participant.chat_messages.order_by("id")),
         "questions": list(participant.questions.order_by("id")),
         "votes": participant.upvoted.count(),
+        "summaries": list(
+            participant.breakout_summaries.exclude(summary="")
+            .select_related("breakout__interaction")
+            .order_by("id")
+        ),
     }
 
 
@@ -678,6 +688,15 @@ def participant_export(run: Run, participant: Participant, records: dict) -> dic
             for q in records["questions"]
         ],
         "questions_you_upvoted": records["votes"],
+        "breakout_group_summaries_you_wrote_last": [
+            {
+                "group": group.number,
+                "discussing": group.breakout.interaction.text,
+                "summary": group.summary,
+                "shown_on_the_projector": group.summary_shown,
+            }
+            for group in records["summaries"]
+        ],
     }
 
 
@@ -735,7 +754,8 @@ def report_context(run: Run, now: datetime | None = None) -> dict:
         "admitted": counts.get(ParticipantStatus.ADMITTED, 0),
         "left": counts.get(ParticipantStatus.LEFT, 0),
         "removed": counts.get(ParticipantStatus.REMOVED, 0),
-        "never_admitted": counts.get(ParticipantStatus.WAITING, 0),
+        "never_admitted": counts.get(ParticipantStatus.WAITING, 0)
+        + counts.get(ParticipantStatus.DENIED, 0),
         "items": items,
         "quiz_average": round(sum(r.correct_percent for r in quiz) / len(quiz)) if quiz else None,
         "open_questions": [q for q in questions if not q.answered and not q.hidden],

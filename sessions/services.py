@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sessions import activity, broadcast, fragments, hotsql, interactions, selectors
@@ -122,21 +122,39 @@ RUN_SETTINGS = (
 
 
 @transaction.atomic
-def run_create(*, deck: Deck, facilitator, title: str, scheduled_at: datetime, **settings) -> Run:
-    """A new run of `deck`, owned by `facilitator`, with the deck frozen as it is now."""
+def run_create(
+    *, deck: Deck, facilitator, title: str, scheduled_at: datetime, token: str = "", **settings
+) -> Run:
+    """A new run of `deck`, owned by `facilitator`, with the deck frozen as it is now.
+
+    `token` comes from the new-run form (made in the browser): the same form posted twice
+    gets the run the first post made.
+    """
     unknown = set(settings) - set(RUN_SETTINGS)
     if unknown:
         raise TypeError(f"Unknown run settings: {', '.join(sorted(unknown))}")
+    if token:
+        made = Run.objects.filter(facilitator=facilitator, creation_token=token).first()
+        if made is not None:
+            return made
     data = deck_data(deck)
-    run = Run.objects.create(
-        deck=deck,
-        deck_snapshot=data.to_dict(),
-        title=title,
-        scheduled_at=scheduled_at,
-        facilitator=facilitator,
-        actuals=[0.0] * len(data.segments),
-        **settings,
-    )
+    try:
+        with transaction.atomic():
+            run = Run.objects.create(
+                deck=deck,
+                deck_snapshot=data.to_dict(),
+                title=title,
+                scheduled_at=scheduled_at,
+                facilitator=facilitator,
+                actuals=[0.0] * len(data.segments),
+                creation_token=token,
+                **settings,
+            )
+    except IntegrityError:
+        if not token:
+            raise
+        # The other post of the pair got there first (both looked before either wrote).
+        return Run.objects.get(facilitator=facilitator, creation_token=token)
     TeamMember.objects.create(run=run, user=facilitator, role=Role.FACILITATOR)
     interactions.sync_deck_interactions(run)
     return run
@@ -223,11 +241,24 @@ def invite_accept(*, invite: RoleInvite, user) -> TeamMember:
 
 
 @transaction.atomic
-def participant_join(*, run: Run, display_name: str = "", show_name: bool = False) -> Participant:
-    """A new participant: waiting if the run has a waiting room, otherwise admitted."""
-    # Only what a join needs, with the run's row locked so numbers don't collide.
+def participant_join(
+    *, run: Run, display_name: str = "", show_name: bool = False, token: str | None = None
+) -> Participant:
+    """A new participant: waiting if the run has a waiting room, otherwise admitted.
+
+    `token` comes from the join page, made in the browser (the page is cached for everyone,
+    so the server can't hand out one per page): a second post of the same form, a double
+    click, is the same person joining, and gets the participant the first one made. It is kept
+    on the participant, not in the cache, because two posts may reach two worker processes.
+    """
+    # Only what a join needs, with the run's row locked so numbers don't collide (nor two
+    # posts with one token).
     run = selectors.run_for_joining(run.pk)
     require_open(run)
+    if token:
+        joined = selectors.participant_by_join_token(run.pk, token)
+        if joined is not None:
+            return joined
     last = selectors.last_participant_number(run.pk)
     now = _now()
     admitted = not run.waiting_room
@@ -239,6 +270,7 @@ def participant_join(*, run: Run, display_name: str = "", show_name: bool = Fals
             show_name=show_name and bool(display_name.strip()),
             status=ParticipantStatus.ADMITTED if admitted else ParticipantStatus.WAITING,
             admitted_at=now if admitted else None,
+            join_token=token or "",
         )
     )
     roster_changed(run.pk)
@@ -249,10 +281,25 @@ def participant_join(*, run: Run, display_name: str = "", show_name: bool = Fals
 def participant_update(
     *, participant: Participant, display_name: str, show_name: bool
 ) -> Participant:
-    """A participant changes how they are named; takes effect on every screen."""
+    """A participant changes how they are named; takes effect on every screen.
+
+    The quiz scoreboard names people, so someone who stops showing their name leaves it (as
+    only the named may join it); the board, on the projector and the console, follows at once.
+    """
+    # As it is now, not as this copy was read: they may have joined the board since.
+    was_on_scoreboard = (
+        Participant.objects.select_for_update()
+        .filter(pk=participant.pk)
+        .values_list("on_scoreboard", flat=True)
+        .get()
+    )
     participant.display_name = display_name.strip()
     participant.show_name = show_name and bool(participant.display_name)
-    participant.save(update_fields=["display_name", "show_name"])
+    participant.on_scoreboard = was_on_scoreboard and participant.named_on_screens
+    participant.save(update_fields=["display_name", "show_name", "on_scoreboard"])
+    if was_on_scoreboard:
+        activity.changed(participant.run_id, activity.RESPONSES)
+    activity.changed_for(participant.run_id, participant.pk)  # their scoreboard button
     roster_changed(participant.run_id)
     return participant
 
@@ -260,7 +307,13 @@ def participant_update(
 @transaction.atomic
 def participant_leave(*, participant: Participant) -> None:
     """The participant leaves and their personal data goes: name, choices, answers, responses,
-    chat lines, questions and votes. Only a numbered, empty row stays, so others' numbers hold."""
+    chat lines, questions, votes, and a breakout group summary they were the last to write
+    (emptied and taken off the projector). Only a numbered, empty row stays, so others'
+    numbers hold. Someone the host removed or turned away stays so (their data goes all the
+    same): deleting it is not a way back in."""
+    summaries = participant.breakout_summaries.update(
+        summary="", summary_shown=False, summary_by=None
+    )
     participant.responses.all().delete()
     participant.chat_messages.all().delete()
     participant.questions.all().delete()
@@ -272,12 +325,18 @@ def participant_leave(*, participant: Participant) -> None:
     participant.show_name = False
     participant.on_scoreboard = False
     participant.hand_raised_at = None
-    participant.status = ParticipantStatus.LEFT
+    participant.join_token = ""
+    if not participant.refused:
+        participant.status = ParticipantStatus.LEFT
     participant.save(
-        update_fields=["display_name", "show_name", "on_scoreboard", "hand_raised_at", "status"]
-    )
+        update_fields=[
+            "display_name", "show_name", "on_scoreboard", "hand_raised_at", "join_token", "status"
+        ]
+    )  # fmt: skip
     for area in (activity.RESPONSES, activity.CHAT, activity.HANDS, activity.QUESTIONS):
         activity.changed(participant.run_id, area)
+    if summaries:
+        activity.changed(participant.run_id, activity.BREAKOUTS)  # their group's boards too
     broadcast.send_to_group(
         broadcast.participant_group_name(participant.run_id, participant.pk),
         {"type": "participant.gone", "reason": "left"},
@@ -326,16 +385,33 @@ def participant_remove(*, run: Run, actor: Actor, participant_id: int) -> Partic
     check("participant.remove", actor)
     run = lock_run(run)
     participant = _participant(run, participant_id)
-    if participant.status in (ParticipantStatus.REMOVED, ParticipantStatus.LEFT):
+    if participant.refused or participant.status == ParticipantStatus.LEFT:
         raise ActionError(f"{participant.team_label} has already gone.")
-    participant.status = ParticipantStatus.REMOVED
+    _refuse(run, participant, ParticipantStatus.REMOVED)
+    return participant
+
+
+@transaction.atomic
+def participant_deny(*, run: Run, actor: Actor, participant_id: int) -> Participant:
+    """Turn away someone in the waiting room: they are told, and can't join again from that
+    browser (as with someone removed)."""
+    check("participant.deny", actor)
+    run = lock_run(run)
+    participant = _participant(run, participant_id)
+    if participant.status != ParticipantStatus.WAITING:
+        raise ActionError(f"{participant.team_label} is not in the waiting room.")
+    _refuse(run, participant, ParticipantStatus.DENIED)
+    return participant
+
+
+def _refuse(run: Run, participant: Participant, status: str) -> None:
+    participant.status = status
     participant.save(update_fields=["status"])
     broadcast.send_to_group(
         broadcast.participant_group_name(run.pk, participant.pk),
-        {"type": "participant.gone", "reason": "removed"},
+        {"type": "participant.gone", "reason": status},
     )
     roster_changed(run.pk)
-    return participant
 
 
 def _participant(run: Run, participant_id) -> Participant:

@@ -140,6 +140,7 @@ def run_new(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         deck, hosts, presenters = data.pop("deck"), data.pop("hosts"), data.pop("presenters")
         run = services.run_create(deck=deck, facilitator=request.user, **data)
+        # (Posted twice, the form gets the same run, and adding its team again changes nothing.)
         actor = selectors.actor_for_user(run, request.user)
         for role, people in ((Role.HOST, hosts), (Role.PRESENTER, presenters)):
             for person in people:
@@ -347,7 +348,7 @@ def participant_view(request: HttpRequest, code: str) -> HttpResponse:
     run, participant = _by_code(request, code)
     if participant is None:
         return redirect("runs:join", code=run.code)
-    if participant.status in (ParticipantStatus.REMOVED, ParticipantStatus.LEFT):
+    if participant.refused or participant.status == ParticipantStatus.LEFT:
         return render(request, "runs/gone.html", {"run": run, "participant": participant})
     state = "live" if participant.status == ParticipantStatus.ADMITTED else "waiting"
     context = selectors.participant_context(run) | selectors.activity_context(run, "participants")
@@ -413,7 +414,7 @@ def _join_page(request: HttpRequest, run: Run) -> HttpResponse | None:
         if len(_join_pages) > 256:
             _join_pages.clear()
         # The join storm's row holds only a few fields; the page shows most of them.
-        context = {"run": Run.objects.get(pk=run.pk), "form": JoinForm(), "removed": False}
+        context = {"run": Run.objects.get(pk=run.pk), "form": JoinForm(), "left": False}
         context["csrf_token"] = CSRF_PLACEHOLDER
         page = _join_pages[key] = render_to_string("runs/join.html", context, request=request)
     return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
@@ -425,10 +426,12 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     # The hottest page in a join storm: read only what every request needs (the rest loads
     # on the rare request that renders the page afresh).
     run, participant = _by_code(request, code, find=selectors.run_for_join)
-    if participant is not None and participant.status not in (
-        ParticipantStatus.REMOVED,
-        ParticipantStatus.LEFT,
-    ):
+    if participant is not None and participant.refused:
+        # Removed or turned away by the host: not back in from this browser, even as someone
+        # new (someone who left of their own accord may join again).
+        context = {"run": get_object_or_404(Run, pk=run.pk), "refused": participant.status}
+        return render(request, "runs/join.html", context, status=403)
+    if participant is not None and participant.status != ParticipantStatus.LEFT:
         return redirect("runs:participant", code=run.code)
     if request.method != "POST" and participant is None:
         cached = _join_page(request, run)
@@ -445,6 +448,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                     run=run,
                     display_name=form.cleaned_data["display_name"],
                     show_name=form.cleaned_data["show_name"],
+                    token=form.cleaned_data["token"] or None,
                 )
             except Run.DoesNotExist:
                 raise Http404("No workshop has that code.") from None
@@ -460,7 +464,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "runs/join.html",
-        {"run": page_run, "form": form, "removed": participant is not None},
+        {"run": page_run, "form": form, "left": participant is not None},
         status=400 if form.errors else status,
     )
 
@@ -487,8 +491,10 @@ def my_data(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("leave"):
             services.participant_leave(participant=participant)
-            request.session.pop(participant_session_key(run), None)
-            return render(request, "runs/gone.html", {"run": run, "left": True})
+            if not participant.refused:  # the browser keeps a refusal: see `join`
+                request.session.pop(participant_session_key(run), None)
+            context = {"run": run, "left": True, "participant": participant}
+            return render(request, "runs/gone.html", context)
         if form.is_valid():
             services.participant_update(
                 participant=participant,

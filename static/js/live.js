@@ -20,6 +20,7 @@
   var MAX_HELD = 50;
 
   var CLOSE_MESSAGES = {
+    4401: "You were signed out.",
     4403: "You don't have access to this workshop from this browser.",
     4404: "This workshop doesn't exist.",
     4410: "You are no longer in this workshop."
@@ -31,11 +32,26 @@
     return Math.random() * Math.min(3000, 250 * Math.pow(2, retry));
   }
 
-  function setStatus(state, text) {
+  function setStatus(state, text, link) {
     var el = document.getElementById("connection-status");
     if (!el) return;
     el.dataset.state = state;
     el.textContent = text;
+    if (link) {
+      var a = document.createElement("a");
+      a.href = link.href;
+      a.textContent = link.text;
+      el.appendChild(document.createTextNode(" "));
+      el.appendChild(a);
+    }
+  }
+
+  function logInAgain() {
+    // Back to this very page once logged in.
+    var here = window.location.pathname + window.location.search;
+    var holder = root || document.getElementById("live-root");
+    var login = (holder && holder.dataset.loginUrl) || "/accounts/login/";
+    return { href: login + "?next=" + encodeURIComponent(here), text: "Log in again" };
   }
 
   function meta(text) {
@@ -94,11 +110,13 @@
     }
     if (info && (info.t === "chat.saved" || info.t === "question.saved")) {
       clearSent(info.t === "chat.saved" ? "chat-text" : "question-text");
+      taken(info.t === "chat.saved" ? "chat-form" : "question-form");
       return;
     }
     if (info && info.t === "snapshot") {
       syncing = false;
       setTimeout(resendUnsaved, 0);
+      Object.keys(drafts).forEach(function (id) { waiting(id, false); });
       seen = typeof info.v === "number" ? info.v : null;
     } else if (info && typeof info.v === "number") {
       if (seen !== null && info.v <= seen) return; // already in the snapshot we hold
@@ -122,6 +140,9 @@
     if (info && info.t === "error") {
       clearTimeout(errorTimer);
       errorTimer = setTimeout(clearError, 8000);
+      Object.keys(ONCE_FORMS).forEach(function (id) {
+        if (ONCE_FORMS[id] === info.action) taken(id); // refused: a new try is a new submission
+      });
     }
     apply(text);
     releaseHeld(info && info.t === "snapshot");
@@ -164,6 +185,45 @@
       syncing = true;
       send({ action: "sync" });
     }
+  }
+
+  // --- a form sent twice is saved once --------------------------------------------------------
+
+  // Forms that make something new. Each submission carries a token, and the same form sent
+  // again with the same values, before the server has taken or refused it, carries the same
+  // one: a double click, or a resend, makes one line, question or poll (sessions/once.py).
+  // The button also waits for the answer, for a few seconds at most.
+  var ONCE_FORMS = { "chat-form": "chat.send", "question-form": "question.ask",
+                     "adhoc-form": "interaction.create" };
+  var WAIT_MS = 5000;
+  var drafts = {}; // by form id: {body, token}
+  var waits = {};
+
+  function newToken() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    // randomUUID is for https and localhost only; a room on a local network may use http.
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
+  function stamp(id, params) {
+    var body = JSON.stringify(params);
+    if (!drafts[id] || drafts[id].body !== body) drafts[id] = { body: body, token: newToken() };
+    params.token = drafts[id].token;
+    waiting(id, true);
+  }
+
+  function taken(id) {
+    delete drafts[id];
+    waiting(id, false);
+  }
+
+  function waiting(id, on) {
+    clearTimeout(waits[id]);
+    var form = document.getElementById(id);
+    var button = form && form.querySelector("button[type=submit]");
+    if (button) button.disabled = on;
+    if (on) waits[id] = setTimeout(function () { waiting(id, false); }, WAIT_MS);
   }
 
   // --- permissions shown on the buttons (the server checks every action anyway) -------------
@@ -400,7 +460,8 @@
     document.querySelectorAll("button[data-question]").forEach(function (button) {
       var id = Number(button.dataset.question);
       var voted = state.votes.indexOf(id) >= 0;
-      button.setAttribute("aria-pressed", voted ? "true" : "false");
+      // Says what a press wants (not "toggle"), so a double tap leaves the vote in.
+      setToggle(button, voted, { action: "question.upvote", question: id, voted: !voted });
       // The label's first text; the question itself follows, for screen readers only.
       if (button.firstChild) button.firstChild.nodeValue = voted ? "Remove upvote" : "Upvote";
       button.disabled = state.mine.indexOf(id) >= 0;
@@ -445,8 +506,27 @@
     });
   }
 
+  // Toggles (upvote, hand, "I'll share aloud", scoreboard) send the state they want, so a
+  // repeat is harmless, unless the reply lands between two taps and the second one, meant as
+  // the same press, undoes the first: a second press this soon after is taken as a double tap.
+  var TOGGLES = "button[data-question], #hand-button, button[data-volunteer], button[data-scoreboard-toggle]";
+  var DOUBLE_TAP_MS = 500;
+  var lastPress = { id: null, at: 0 };
+
+  function doubleTap(button) {
+    if (!button.matches || !button.matches(TOGGLES)) return false;
+    var now = Date.now();
+    var again = lastPress.id === button.id && now - lastPress.at < DOUBLE_TAP_MS;
+    lastPress = { id: button.id, at: again ? lastPress.at : now };
+    return again;
+  }
+
   document.addEventListener("htmx:wsConfigSend", function (event) {
     var params = event.detail.parameters;
+    if (doubleTap(event.target)) {
+      event.preventDefault();
+      return;
+    }
     if (params.action === "answer.choose") {
       var card = event.target.closest ? event.target.closest("[data-interaction]") : null;
       if (card && card.dataset.multiple !== "1") {
@@ -464,6 +544,7 @@
       var chosen = document.getElementById("goto-number");
       if (chosen) delete chosen.dataset.chosen;
     }
+    if (ONCE_FORMS[id]) stamp(id, params);
     if (id === "chat-form") pendingChat = event.detail.parameters.text;
     if (id === "question-form") pendingQuestion = event.detail.parameters.text;
     if (id === "adhoc-form") {
@@ -495,6 +576,7 @@
     var input = document.getElementById("adhoc-text");
     if (form && input && input.value.trim() === sent.text) form.reset();
     clearError();
+    taken("adhoc-form");
   }
 
   function clearTeamChat() {
@@ -506,6 +588,7 @@
     if (input && last === pendingChat.trim()) {
       if (input.value === pendingChat) input.value = "";
       pendingChat = null;
+      taken("chat-form");
     }
   }
 
@@ -562,7 +645,7 @@
     held = {};
     if (CLOSE_MESSAGES[code]) {
       closedForGood = true;
-      setStatus("closed", CLOSE_MESSAGES[code]);
+      setStatus("closed", CLOSE_MESSAGES[code], code === 4401 ? logInAgain() : null);
       return;
     }
     setStatus("connecting", "Connection lost: reconnecting…");

@@ -13,7 +13,7 @@ from dpup_workshop.asgi import application
 from sessions import actions, services
 from sessions.models import Run
 from sessions.permissions import ACTIONS, PARTICIPANT
-from sessions.selectors import actor_for_user
+from sessions.selectors import actor_for_participant, actor_for_user
 from sessions.simulate import parse_meta
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -152,6 +152,24 @@ async def test_another_runs_staff_cannot_connect_as_team(open_run, deck, users):
     )
     assert connected
     assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 4403}
+
+
+async def test_a_team_view_that_is_signed_out_is_told_so_not_refused(open_run, users):
+    """Logged out, expired, or signed out by a password change: 4401 (log in again), not 4403
+    (no access), so the page can offer the way back."""
+    communicator, _, _ = await connect(open_run, None, "console")
+    assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 4401}
+    cookie = await fran_cookie(users)
+
+    def change_password():
+        users["fran"].set_password("a-new-long-password")
+        users["fran"].save()
+
+    await db(change_password)()
+    for view in ("console", "screen"):
+        communicator, _, _ = await connect(open_run, cookie, view)
+        output = await communicator.receive_output(timeout=2)
+        assert output == {"type": "websocket.close", "code": 4401}
 
 
 async def test_strangers_are_refused(open_run):
@@ -335,3 +353,194 @@ async def test_a_member_who_keeps_a_role_keeps_their_socket(open_run, users):
         assert meta["t"] != "error", meta
         meta, _ = await receive(host)
     await host.disconnect()
+
+
+async def test_the_projectors_scoreboard_follows_a_rename_and_an_opt_out(open_run, users):
+    from quiz import services as quiz
+
+    boss = await db(actor_for_user)(open_run, open_run.facilitator)
+    await db(services.run_update)(run=open_run, actor=boss, quiz_scoreboard=True)
+
+    def aroha_on_the_board():
+        Client().post(f"/join/{open_run.code}/", {"display_name": "Aroha", "show_name": "on"})
+        person = open_run.participants.get(display_name="Aroha")
+        quiz.scoreboard_join(run=open_run, actor=actor_for_participant(person), joined=True)
+        quiz.scoreboard_show(run=open_run, actor=boss, shown=True)
+        return person
+
+    person = await db(aroha_on_the_board)()
+    screen, _, _ = await connect(open_run, await fran_cookie(users), "screen")
+    meta, text = await receive(screen)
+    assert "Aroha" in text[text.index("scoreboard-heading") :]
+    await db(services.participant_update)(
+        participant=person, display_name="Aroha Tane", show_name=True
+    )
+    meta, text = await receive(screen)
+    assert meta["t"] == "activity.changed" and "Aroha Tane" in text
+    await db(services.participant_update)(
+        participant=person, display_name="Aroha Tane", show_name=False
+    )
+    meta, text = await receive(screen)
+    board = text[text.index("scoreboard-heading") :]
+    assert "Aroha" not in board and "Nobody has chosen to be on the scoreboard yet" in board
+    await screen.disconnect()
+
+
+async def test_an_upvote_sent_twice_is_one_vote(open_run):
+    from sessions import interactions
+    from sessions.models import AudienceQuestion
+
+    asker, _, _ = await connect(open_run, await db(participant_cookie)(open_run, "Aroha"))
+    voter, _, _ = await connect(open_run, await db(participant_cookie)(open_run, "Sam"))
+    for communicator in (asker, voter):
+        await receive(communicator)
+    person = await db(open_run.participants.get)(display_name="Aroha")
+    question = await db(interactions.question_ask)(
+        run=open_run, actor=actor_for_participant(person), text="Is DPUP law?"
+    )
+
+    async def votes_after(**message) -> int:
+        await send(voter, action="question.upvote", question=question.pk, **message)
+        meta, _ = await receive(voter)
+        while meta["t"] != "personal":  # their own state comes once the vote is counted
+            assert meta["t"] != "error", meta
+            meta, _ = await receive(voter)
+        return (await db(AudienceQuestion.objects.get)(pk=question.pk)).votes
+
+    assert await votes_after(voted=True) == 1
+    assert await votes_after(voted=True) == 1  # the double tap
+    assert await votes_after(voted="false") == 0
+    assert await votes_after(voted=False) == 0
+    assert await votes_after() == 1  # a page from before `voted`: a press upvotes
+    for communicator in (asker, voter):
+        await communicator.disconnect()
+
+
+async def test_leaving_takes_a_summary_they_wrote_off_the_projector_and_the_group(open_run, users):
+    from sessions import interactions
+
+    boss = await db(actor_for_user)(open_run, open_run.facilitator)
+    await db(participant_cookie)(open_run, "Aroha")
+    sam_cookie = await db(participant_cookie)(open_run, "Sam")
+
+    def summary_on_screen():
+        services.run_start(run=open_run, actor=boss)
+        services.slide_goto(run=open_run, actor=boss, number=9)
+        prompt = open_run.interactions.get(slide_number=9)
+        interactions.breakout_start(run=open_run, actor=boss, interaction=prompt.pk, groups=2)
+        aroha = open_run.participants.get(display_name="Aroha")
+        group = aroha.breakout_groups.get()
+        sam = open_run.participants.get(display_name="Sam")
+        interactions.breakout_move(run=open_run, actor=boss, participant=sam.pk, group=group.number)
+        interactions.group_summary(
+            run=open_run, actor=actor_for_participant(aroha), group=group.number, text="Why"
+        )
+        interactions.group_show(run=open_run, actor=boss, group=group.number, shown=True)
+        return aroha
+
+    aroha = await db(summary_on_screen)()
+    screen, _, _ = await connect(open_run, await fran_cookie(users), "screen")
+    sam, _, _ = await connect(open_run, sam_cookie, "participant")
+    _, text = await receive(screen)
+    assert "<p hx-disable>Why</p>" in text
+    _, text = await receive(sam)
+    assert "Group summary: <span hx-disable>Why</span>" in text
+    await db(services.participant_leave)(participant=aroha)
+    meta, text = await receive(screen)
+    assert meta["t"] == "activity.changed" and "hx-disable>Why<" not in text
+    meta, text = await receive(sam)
+    while meta["t"] != "group.board":
+        meta, text = await receive(sam)
+    assert "No summary yet." in text
+    for communicator in (screen, sam):
+        await communicator.disconnect()
+
+
+async def test_the_host_denies_someone_waiting_who_is_told_and_stays_out(run, users):
+    cookie = await db(participant_cookie)(run, "Stranger")
+    waiting, _, _ = await connect(run, cookie)
+    _, text = await receive(waiting)
+    assert "waiting room" in text
+    host, _, _ = await connect(run, await db(team_cookie)(users["hana"]), "host")
+    _, text = await receive(host)
+    person = await db(run.participants.get)()
+    assert f'"participant.deny", "participant": {person.pk}' in text  # Deny beside Admit
+    await send(host, action="participant.deny", participant=person.pk)
+    meta, text = await receive(waiting)
+    assert meta["t"] == "participant.gone"
+    assert "The host didn&#x27;t admit you to this workshop." in text
+    assert await waiting.receive_output(timeout=2) == {"type": "websocket.close", "code": 4410}
+    meta, text = await receive(host)
+    while '<span id="waiting-count">0</span>' not in text:  # roster pushes, as they come
+        meta, text = await receive(host)
+    assert meta["t"] == "roster.changed" and "Nobody is waiting." in text
+    again, _, _ = await connect(run, cookie)
+    assert (await again.receive_output(timeout=2))["code"] == 4410
+    await send(host, action="participant.deny", participant=person.pk)
+    meta, _ = await receive(host)
+    assert meta["code"] == "not_now" and "not in the waiting room" in meta["message"]
+    await host.disconnect()
+
+
+async def test_a_form_sent_twice_makes_one_line_question_and_poll(open_run, users):
+    """A double click sends the same submission twice, with the same token: one chat line,
+    one question, one poll; each repeat is still acknowledged, so the form clears."""
+    from sessions.models import AudienceQuestion, ChatMessage, Interaction
+
+    aroha, _, _ = await connect(open_run, await db(participant_cookie)(open_run, "Aroha"))
+    console, _, _ = await connect(open_run, await fran_cookie(users), "console")
+    for communicator in (aroha, console):
+        await receive(communicator)
+
+    async def acks(communicator, event: str, count: int) -> None:
+        seen = 0
+        while seen < count:
+            meta, _ = await receive(communicator)
+            assert meta["t"] != "error", meta
+            seen += meta["t"] == event
+
+    async def settled(communicator) -> None:
+        # A socket's messages are handled in turn: once a sync is answered, the rest were.
+        await send(communicator, action="sync")
+        meta, _ = await receive(communicator)
+        while meta["t"] != "snapshot":
+            assert meta["t"] != "error", meta
+            meta, _ = await receive(communicator)
+
+    for _ in range(2):
+        await send(aroha, action="chat.send", text="Kia ora", token="chat-token-1")
+    await acks(aroha, "chat.saved", 2)
+    for _ in range(2):
+        await send(aroha, action="question.ask", text="Is DPUP law?", token="ask-token-1")
+    await acks(aroha, "question.saved", 2)
+    await send(aroha, action="chat.send", text="Kia ora", token="chat-token-2")  # on purpose
+    await acks(aroha, "chat.saved", 1)
+    for _ in range(2):
+        await send(
+            console, action="interaction.create", kind="poll", text="Tea or coffee?",
+            options="Tea\nCoffee", token="poll-token-1",
+        )  # fmt: skip
+    await settled(console)
+    for _ in range(2):
+        await send(console, action="chat.send", text="Welcome", token="team-token-1")
+    await settled(console)
+
+    chat = await db(lambda: list(ChatMessage.objects.values_list("text", flat=True)))()
+    assert chat == ["Kia ora", "Kia ora", "Welcome"]
+    assert await db(AudienceQuestion.objects.count)() == 1
+    assert await db(Interaction.objects.filter(text="Tea or coffee?").count)() == 1
+    for communicator in (aroha, console):
+        await communicator.disconnect()
+
+
+@pytest.mark.parametrize("token", ["short", "x" * 65, "not ascii ✓", "spaces in it", 12345678])
+async def test_a_bad_token_is_refused_and_saves_nothing(open_run, token):
+    from sessions.models import ChatMessage
+
+    aroha, _, _ = await connect(open_run, await db(participant_cookie)(open_run, "Aroha"))
+    await receive(aroha)
+    await send(aroha, action="chat.send", text="Kia ora", token=token)
+    meta, _ = await receive(aroha)
+    assert meta["code"] == "bad_payload" and "'token' is not valid" in meta["message"]
+    assert await db(ChatMessage.objects.count)() == 0
+    await aroha.disconnect()

@@ -12,7 +12,7 @@ from quiz import services as quiz
 from sessions import activity, fragments, interactions, selectors, services
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF
 from sessions.coalesce import Coalescer
-from sessions.models import Interaction, Kind, Participant, Response, Run, State
+from sessions.models import BreakoutGroup, Interaction, Kind, Participant, Response, Run, State
 from sessions.permissions import ActionError, PermissionDenied
 from sessions.selectors import actor_for_participant
 
@@ -218,6 +218,23 @@ def test_scoreboard_lists_only_named_people_who_opt_in(live, actors, people):
     assert scoreboard(Run.objects.get(pk=live.pk)) == [("Aroha", 1)]
 
 
+def test_people_on_the_scoreboard_are_listed_before_the_first_reveal(live, actors, people):
+    from quiz.selectors import scoreboard
+
+    def board(run) -> str:
+        html = fragments.render_snapshot(Run.objects.get(pk=run.pk), STAFF)
+        return html[html.index('id="scoreboard-heading"') :]
+
+    assert scoreboard(live) == []
+    assert "Nobody has chosen to be on the scoreboard yet" in board(live)
+    mere = services.participant_join(run=live, display_name="Mere", show_name=True)
+    for person in (mere, people[0]):
+        quiz.scoreboard_join(run=live, actor=me(person), joined=True)
+    assert scoreboard(live) == [("Aroha", 0), ("Mere", 0)]  # nothing revealed yet
+    assert "Nobody has chosen" not in board(live)
+    assert "Aroha" in board(live) and "Mere" in board(live)
+
+
 def test_prompts_take_words_passes_and_volunteers(live, actors, people):
     prompt = item(live, "introductions")
     interactions.answer_write(run=live, actor=me(people[0]), interaction=prompt.pk, text="Kia ora")
@@ -271,6 +288,52 @@ def test_breakout_groups_split_the_room_and_share_boards(live, actors, people):
     assert all(Participant.objects.filter(pk=p.pk).exists() for p in everyone)
 
 
+def test_a_breakout_summary_is_its_last_writers_and_goes_with_them(client, live, actors, users):
+    client.post(f"/join/{live.code}/", {"display_name": "Aroha", "show_name": "on"})
+    aroha = Participant.objects.get(display_name="Aroha")
+    for name in ("Sam", "Mere", "Tui"):
+        services.participant_join(run=live, display_name=name)
+    prompt = item(goto(live, actors, 9), "what-people-said")
+    interactions.breakout_start(
+        run=live, actor=actors["hana"], interaction=prompt.pk, groups=2, seed=1
+    )
+    mine = aroha.breakout_groups.get()
+    theirs = BreakoutGroup.objects.exclude(pk=mine.pk).get()
+    writer = theirs.members.first()
+    interactions.group_summary(run=live, actor=me(aroha), group=mine.number, text="Why, mostly")
+    interactions.group_summary(run=live, actor=me(writer), group=theirs.number, text="Trust")
+    interactions.group_summary(
+        run=live, actor=actors["fran"], group=theirs.number, text="Trust, and who sees what"
+    )
+    for group in (mine, theirs):
+        interactions.group_show(run=live, actor=actors["fran"], group=group.number, shown=True)
+    theirs.refresh_from_db()
+    assert theirs.summary_by is None and theirs.summary_by_user == users["fran"]
+
+    page = client.get(f"/runs/{live.code}/me/").content.decode()
+    assert "Breakout group summaries you wrote last (1)" in page and "Why, mostly" in page
+    assert "Trust" not in page
+    data = client.get(f"/runs/{live.code}/me/download/").json()
+    assert data["breakout_group_summaries_you_wrote_last"] == [
+        {
+            "group": mine.number,
+            "discussing": prompt.text,
+            "summary": "Why, mostly",
+            "shown_on_the_projector": True,
+        }
+    ]
+
+    client.post(f"/runs/{live.code}/me/", {"leave": "1"})
+    mine.refresh_from_db()
+    assert (mine.summary, mine.summary_shown, mine.summary_by) == ("", False, None)
+    screen = fragments.render_live(Run.objects.get(pk=live.pk), SCREEN)
+    assert "Why, mostly" not in screen
+    assert "Trust, and who sees what" in screen  # the team wrote it last: it stays
+    services.participant_leave(participant=Participant.objects.get(pk=writer.pk))
+    theirs.refresh_from_db()
+    assert theirs.summary == "Trust, and who sees what"
+
+
 def test_the_console_says_when_breakouts_fit(live, actors):
     prompt = item(goto(live, actors, 9), "what-people-said")
     html = fragments.render_live(Run.objects.get(pk=live.pk), STAFF)
@@ -319,6 +382,30 @@ def test_chat_moderation_limits_and_switch(live, actors, people):
         interactions.chat_send(run=live, actor=me(people[2]), text="hello")
 
 
+def test_a_submission_refused_can_be_sent_again_with_its_token(live, people, monkeypatch):
+    """The token is claimed only by a submission that is saved: one refused (here, for
+    sending too fast) may be sent again as it was, and then counts."""
+    allow = interactions.allow
+    monkeypatch.setattr(interactions, "allow", lambda *args, **kwargs: False)
+    with pytest.raises(ActionError, match="quickly"):
+        interactions.chat_send(run=live, actor=me(people[0]), text="Hello", token="tok-000001")
+    with pytest.raises(ActionError, match="several questions"):
+        interactions.question_ask(run=live, actor=me(people[0]), text="Why?", token="tok-000002")
+    monkeypatch.setattr(interactions, "allow", allow)
+    assert interactions.chat_send(run=live, actor=me(people[0]), text="Hello", token="tok-000001")
+    assert interactions.question_ask(run=live, actor=me(people[0]), text="Why?", token="tok-000002")
+    # Sent again: nothing more, and not counted against the rate limits either.
+    for _ in range(5):
+        assert (
+            interactions.chat_send(run=live, actor=me(people[0]), text="Hello", token="tok-000001")
+            is None
+        )
+    assert interactions.chat_send(run=live, actor=me(people[0]), text="Next", token="tok-000003")
+    assert live.chat_messages.count() == 2 and live.questions.count() == 1
+    # The same token from someone else is their own submission.
+    assert interactions.chat_send(run=live, actor=me(people[1]), text="Hello", token="tok-000001")
+
+
 def test_hands_queue_in_order(live, actors, people):
     for person in (people[2], people[0]):
         interactions.hand_raise(run=live, actor=me(person), raised=True)
@@ -339,7 +426,7 @@ def test_questions_upvotes_and_answers(live, actors, people):
         interactions.question_upvote(run=live, actor=me(people[0]), question=question.pk)
     for person in people[1:]:
         interactions.question_upvote(run=live, actor=me(person), question=question.pk)
-    interactions.question_upvote(run=live, actor=me(people[2]), question=question.pk)  # back
+    interactions.question_upvote(run=live, actor=me(people[2]), question=question.pk, voted=False)
     ordered = selectors.questions_context(live, PARTICIPANTS)["questions"]
     assert [(q.pk, q.votes) for q in ordered] == [(question.pk, 1), (other.pk, 0)]
     with pytest.raises(PermissionDenied):
@@ -416,6 +503,10 @@ def test_data_is_purged_after_the_retention_period(live, actors, people):
     from django.core.management import call_command
 
     interactions.chat_send(run=live, actor=me(people[0]), text="hello")
+    prompt = item(goto(live, actors, 9), "what-people-said")
+    interactions.breakout_start(run=live, actor=actors["fran"], interaction=prompt.pk, groups=2)
+    group = people[0].breakout_groups.get()
+    interactions.group_summary(run=live, actor=me(people[0]), group=group.number, text="Ours")
     services.run_end(run=live, actor=actors["fran"])
     call_command("purge_run_data")
     assert Participant.objects.filter(run=live).count() == 3  # not yet: 30 days to go
@@ -425,6 +516,7 @@ def test_data_is_purged_after_the_retention_period(live, actors, people):
     assert live.purged_at is not None
     assert not Participant.objects.filter(run=live).exists()
     assert not live.chat_messages.exists()
+    assert not BreakoutGroup.objects.filter(breakout__run=live).exists()
 
 
 def test_ending_the_run_closes_everything(live, actors, people):

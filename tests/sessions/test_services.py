@@ -6,7 +6,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from sessions import actions, broadcast, fragments, interactions, services
+from sessions import actions, broadcast, fragments, interactions, selectors, services
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, run_group_name
 from sessions.models import CODE_ALPHABET, Participant, ParticipantStatus, Run, Status, new_code
 from sessions.permissions import ActionError, PermissionDenied
@@ -52,6 +52,19 @@ def test_waiting_room_then_admit_and_remove(run, actors):
     assert Participant.objects.get(pk=two.pk).status == ParticipantStatus.REMOVED
     with pytest.raises(ActionError):
         services.participant_admit(run=run, actor=actors["hana"], participant_id=two.pk)
+
+
+def test_the_host_denies_someone_waiting(run, actors):
+    person = services.participant_join(run=run, display_name="Stranger")
+    with pytest.raises(PermissionDenied):
+        services.participant_deny(run=run, actor=actors["pita"], participant_id=person.pk)
+    services.participant_deny(run=run, actor=actors["hana"], participant_id=person.pk)
+    person.refresh_from_db()
+    assert person.status == ParticipantStatus.DENIED and person.refused
+    assert selectors.roster_context(run)["waiting_count"] == 0
+    assert selectors.report_context(run)["never_admitted"] == 1
+    with pytest.raises(ActionError, match="not in the waiting room"):
+        services.participant_admit(run=run, actor=actors["hana"], participant_id=person.pk)
 
 
 def test_without_a_waiting_room_people_are_admitted_at_once(run, actors):

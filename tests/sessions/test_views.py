@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from sessions import services
 from sessions.models import Participant, ParticipantStatus, RoleInvite, Run
 from sessions.selectors import actor_for_participant, actor_for_user
+from sessions.sessionkeys import participant_session_key
 
 
 def text(response) -> str:
@@ -49,6 +52,24 @@ def test_facilitator_creates_a_run_with_a_team(client, users, deck):
     assert "DPUP for Te Whatu" in text(client.get("/runs/"))
 
 
+def test_the_new_run_form_posted_twice_makes_one_run(client, users, deck):
+    client.force_login(users["fran"])
+    page = text(client.get("/runs/new/"))
+    assert '<input type="hidden" name="token" data-fresh' in page and "js/once.js" in page
+    form = {"deck": deck.pk, "title": "Once", "scheduled_at": "2026-12-02T10:00",
+            "mode": "in_person", "plan": "full", "retention_days": 30,
+            "hosts": [users["hana"].pk], "token": "0b6a1c2d-3e4f-4a5b-8c7d"}  # fmt: skip
+    first, second = client.post("/runs/new/", form), client.post("/runs/new/", form)
+    run = Run.objects.get(title="Once")
+    assert first.url == second.url == f"/runs/{run.code}/settings/"
+    assert actor_for_user(run, users["hana"]).roles == {"host"}
+    client.post("/runs/new/", form | {"token": "a-new-page-token"})  # another page: another run
+    assert Run.objects.filter(title="Once").count() == 2
+    damaged = client.post("/runs/new/", form | {"token": "<b>"})
+    assert damaged.status_code == 200 and "This form was changed on its way here" in text(damaged)
+    assert 'value="Once"' in text(damaged) and Run.objects.filter(title="Once").count() == 2
+
+
 def test_recording_needs_an_audience(client, users, deck):
     client.force_login(users["fran"])
     response = client.post(
@@ -70,6 +91,28 @@ def test_create_run_command(deck, users, capsys):
     assert f"/join/{run.code}/" in out and run.display_code in out
 
 
+def test_create_run_prints_links_for_where_the_site_is(deck, users, capsys, settings):
+    hint = "--base-url (or SITE_URL) sets the address these links use."
+    settings.SITE_URL = ""
+    call_command("create_run", "--deck", "dpup-intro", "--facilitator", "fran")
+    out = capsys.readouterr().out
+    run = Run.objects.latest("id")
+    assert f"Join link: http://127.0.0.1:8000/join/{run.code}/" in out and hint in out
+    settings.SITE_URL = "https://workshop.example.org"
+    call_command("create_run", "--deck", "dpup-intro", "--facilitator", "fran")
+    out = capsys.readouterr().out
+    run = Run.objects.latest("id")
+    assert f"Join link: https://workshop.example.org/join/{run.code}/" in out
+    assert f"Console:   https://workshop.example.org/runs/{run.code}/console/" in out
+    call_command(
+        "create_run", "--deck", "dpup-intro", "--facilitator", "fran",
+        "--base-url", "http://10.0.0.5:9000/",
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    run = Run.objects.latest("id")
+    assert f"Join link: http://10.0.0.5:9000/join/{run.code}/" in out and hint not in out
+
+
 def test_join_page_tells_what_is_recorded_and_offers_choices(client, run):
     services.run_update(
         run=run,
@@ -82,7 +125,86 @@ def test_join_page_tells_what_is_recorded_and_offers_choices(client, run):
     for fact in ("Your name", "chat messages", "7 days after the workshop ends",
                  "photos", "comms team", "Anonymous", "Leave it empty"):  # fmt: skip
         assert fact in page, fact
+    assert "if you were the last to write your group's summary, it is deleted with your data" in (
+        page.replace("&#x27;", "'")
+    )
     assert 'name="show_name"' in page
+
+
+@pytest.mark.parametrize("refusal", ["remove", "deny"])
+def test_someone_the_host_turned_away_cannot_join_again_from_that_browser(
+    client, run, users, refusal
+):
+    client.post(f"/join/{run.code}/", {"display_name": "Aroha"})
+    person = Participant.objects.get()
+    host = actor_for_user(run, users["hana"])
+    if refusal == "remove":
+        services.participant_admit(run=run, actor=host, participant_id=person.pk)
+        services.participant_remove(run=run, actor=host, participant_id=person.pk)
+        said = "The host removed you from this workshop"
+    else:
+        services.participant_deny(run=run, actor=host, participant_id=person.pk)
+        said = "The host didn't admit you to this workshop"
+    refusal_text = f"{said}, so you can't join it again from this browser. If that was a "
+    refusal_text += "mistake, ask the host."
+    for response in (
+        client.get(f"/join/{run.code}/"),
+        client.post(f"/join/{run.code}/", {"display_name": "Aroha again"}),
+    ):
+        assert response.status_code == 403
+        page = text(response).replace("&#x27;", "'")
+        assert refusal_text in page and "Join the workshop" not in page
+    assert Participant.objects.count() == 1
+    gone = text(client.get(f"/runs/{run.code}/")).replace("&#x27;", "'")
+    assert said.replace("removed", "has removed") in gone and "Join again" not in gone
+    # Deleting their data doesn't open the door again either.
+    client.post(f"/runs/{run.code}/me/", {"leave": "1"})
+    person.refresh_from_db()
+    assert person.display_name == "" and person.refused
+    assert client.post(f"/join/{run.code}/", {}).status_code == 403
+    assert Participant.objects.count() == 1
+
+
+def test_someone_who_left_may_join_again_as_someone_new(client, run):
+    client.post(f"/join/{run.code}/", {"display_name": "Aroha"})
+    client.post(f"/runs/{run.code}/me/", {"leave": "1"})
+    again = client.get(f"/join/{run.code}/")
+    assert again.status_code == 200 and "Join the workshop" in text(again)
+    assert client.post(f"/join/{run.code}/", {"display_name": "Aroha"}).status_code == 302
+    assert Participant.objects.count() == 2
+
+
+def test_join_posted_twice_is_one_participant(client, run):
+    """A double click on "Join the workshop" posts the form twice, the second time before the
+    first answer (and its cookie) is back: both land on the one participant."""
+    page = text(client.get(f"/join/{run.code}/"))
+    assert '<input type="hidden" name="token" data-fresh' in page and "js/once.js" in page
+    form = {"display_name": "Aroha", "token": "4f1c9a0e-7b2d-4c3e-9f10-aa5b6c7d8e9f"}
+    first = client.post(f"/join/{run.code}/", form)
+    second = Client().post(f"/join/{run.code}/", form)  # the browser's cookies of before
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url == f"/runs/{run.code}/"
+    person = Participant.objects.get()
+    assert second.wsgi_request.session[participant_session_key(run)] == person.pk
+    assert person.display_name == "Aroha" and person.number == 1
+    # Another page (another token) is someone else.
+    Client().post(f"/join/{run.code}/", {"display_name": "Aroha", "token": "another-token-1"})
+    assert Participant.objects.count() == 2
+    # After leaving, the same form joins someone new.
+    client.post(f"/runs/{run.code}/me/", {"leave": "1"})
+    assert Client().post(f"/join/{run.code}/", form).status_code == 302
+    assert Participant.objects.count() == 3
+
+
+def test_join_with_a_damaged_token_says_so_and_keeps_the_name(client, run):
+    response = client.post(
+        f"/join/{run.code}/", {"display_name": "Aroha", "token": "<script>alert(1)</script>"}
+    )
+    assert response.status_code == 400
+    page = text(response)
+    assert "This form was changed on its way here: check your name and join again." in page
+    assert 'value="Aroha"' in page and "<script>alert" not in page
+    assert not Participant.objects.exists()
 
 
 def test_a_mistyped_join_link_says_what_to_do(client, db):
@@ -257,6 +379,17 @@ def test_invite_link_grants_the_role_after_login(client, run, users):
     assert response.url == f"/runs/{run.code}/present/"
     assert actor_for_user(run, users["mere"]).roles == {"presenter"}
     assert RoleInvite.objects.get().uses == 1
+
+
+def test_the_invite_ends_its_sentence_with_one_full_stop(client, run, users):
+    Run.objects.filter(pk=run.pk).update(scheduled_at=datetime(2026, 12, 1, 19, 23, tzinfo=UTC))
+    invite = services.invite_create(
+        run=run, actor=actor_for_user(run, users["fran"]), role="presenter"
+    )
+    client.force_login(users["mere"])
+    page = text(client.get(f"/invite/{invite.token}/"))
+    assert "for the workshop on Wednesday 2 December 2026, 8:23 a.m.</p>" in page  # Auckland
+    assert "a.m.." not in page
 
 
 def test_settings_page_manages_team_and_invites(client, run, users):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -68,3 +69,29 @@ def test_login_page_and_demo_account(client, db):
         "/accounts/login/", {"username": "demo", "password": "pw-for-demo-1", "next": "/decks/"}
     )
     assert response.status_code == 302 and response.url == "/decks/"
+
+
+def test_restarting_make_run_keeps_the_demo_facilitator_signed_in(client, db, django_user_model):
+    from django.core.management import call_command
+
+    def ensure():
+        call_command(
+            "ensure_demo_facilitator", "--username", "demo", "--password", "pw-for-demo-1",
+            stdout=io.StringIO(),
+        )  # fmt: skip
+
+    ensure()
+    client.post("/accounts/login/", {"username": "demo", "password": "pw-for-demo-1"})
+    assert client.get("/runs/").status_code == 200
+    demo = django_user_model.objects.get(username="demo")
+    demo.is_staff = False
+    demo.groups.clear()
+    demo.save()
+    ensure()  # `make run` again
+    assert client.get("/runs/").status_code == 200  # still signed in
+    demo.refresh_from_db()
+    assert demo.is_staff and demo.groups.filter(name="Facilitators").exists()
+    demo.set_password("my-own-password-2")
+    demo.save()
+    ensure()
+    assert client.login(username="demo", password="my-own-password-2")

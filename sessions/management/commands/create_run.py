@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -9,6 +10,8 @@ from django.utils import timezone
 from sessions.models import Mode, Plan
 from sessions.services import run_create
 from slides.models import Deck
+
+LOCAL_URL = "http://127.0.0.1:8000"
 
 
 class Command(BaseCommand):
@@ -29,8 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-chat", action="store_true")
         parser.add_argument(
             "--base-url",
-            default="http://127.0.0.1:8000",
-            help="where the site is served, for the printed link",
+            help=f"where the site is served, for the printed links (default: SITE_URL, or "
+            f"{LOCAL_URL})",
         )
 
     def handle(self, *args, **options):
@@ -63,8 +66,11 @@ class Command(BaseCommand):
             waiting_room=not options["no_waiting_room"],
             chat_enabled=not options["no_chat"],
         )
-        base = options["base_url"].rstrip("/")
+        base = (options["base_url"] or settings.SITE_URL or LOCAL_URL).rstrip("/")
         self.stdout.write(f"Created run '{run.title}' for {facilitator.get_username()}.")
         self.stdout.write(f"Join link: {base}{run.join_path}")
         self.stdout.write(f"Join code: {run.display_code}")
         self.stdout.write(f"Console:   {base}{run.get_absolute_url()}")
+        if not options["base_url"]:
+            # The links were guessed: say how to print the right ones for another address.
+            self.stdout.write("--base-url (or SITE_URL) sets the address these links use.")

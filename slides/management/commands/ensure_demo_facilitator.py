@@ -16,7 +16,8 @@ EDITABLE = ["deck", "decklink", "segment", "slide", "video", "prompt", "poll", "
 class Command(BaseCommand):
     help = (
         "Make sure the demo facilitator account exists (staff, in the Facilitators group) and "
-        "print how to log in. Development only: refuses in production."
+        "print how to log in. An existing account keeps its password. Development only: "
+        "refuses in production."
     )
 
     def add_arguments(self, parser):
@@ -35,17 +36,21 @@ class Command(BaseCommand):
                 content_type__app_label__in=["slides", "quiz"], content_type__model__in=EDITABLE
             )
         )
-        user, created = get_user_model().objects.get_or_create(
-            username=username, defaults={"is_staff": True}
-        )
+        User = get_user_model()
+        user = User.objects.filter(username=username).first()
+        created = user is None
+        if created:
+            user = User(username=username)
+            user.set_password(password)
+        # Only a new account gets the password: setting it again (even to the same one) makes
+        # a new hash, and that signed the account out of every browser at each `make run`.
         user.is_staff = True
         user.is_active = True
-        user.set_password(password)
         user.save()
         user.groups.add(group)
-        verb = "Created" if created else "Ready"
+        verb, note = ("Created", "") if created else ("Ready", " (unless you changed it)")
         self.stdout.write(
             self.style.SUCCESS(
-                f"{verb}: demo facilitator  username: {username}  password: {password}"
+                f"{verb}: demo facilitator  username: {username}  password: {password}{note}"
             )
         )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('runs', '0006_interaction_closed_with_slide'),
+        ('runs', '0010_run_creation_token'),
     ]
 
     operations = [
