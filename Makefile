@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup lint format bench chromium clean
+.PHONY: help run test setup lint format bench chromium screenshots clean
 N ?= 1000
 SCENARIO ?= all
 CONFIG ?= embedded
@@ -18,6 +18,7 @@ help:
 	@echo "make test   set up and run the whole test suite (installs Debian's chromium when missing)"
 	@echo "make bench  N=1000 SCENARIO=all CONFIG=embedded|redis REPEAT=3: the load benchmark"
 	@echo "make lint   ruff check + format check"
+	@echo "make screenshots   pictures of every face of a scripted run, into docs/screenshots/"
 
 $(VENV)/.installed: pyproject.toml
 	@python=$$(scripts/find-python) || exit 1; \
@@ -56,8 +57,13 @@ chromium:
 # Browser tests run in a second pytest call: sync Playwright and pytest-asyncio clash in one.
 test: $(VENV)/.installed chromium
 	$(VENV)/bin/ruff check .
+	node --test tests/js/
 	$(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS)
 	$(VENV)/bin/pytest tests/e2e -m browser -p no:asyncio -W ignore::pytest.PytestConfigWarning $(PYTEST_ARGS)
+
+# A fresh database, a short scripted run in Chromium, and PNGs of each face (see the script).
+screenshots: $(VENV)/.installed chromium
+	$(PY) scripts/screenshots.py $(SCREENSHOTS_ARGS)
 
 # A room of N simulated participants against the app, and a bare websocket floor (see README).
 bench: $(VENV)/.installed

@@ -313,15 +313,16 @@ class InteractionView:
 
 
 def current_interactions(run: Run) -> list[Interaction]:
-    """What the room is working on now: anything open, plus a revealed quiz question or a
-    poll with visible results while their slide is live."""
+    """What the room is working on now: anything open, plus, while their slide is live, a
+    revealed quiz question, a poll with visible results and anything closed by hand (so a
+    phone shows it closed, with what its owner had typed)."""
     now_slide = run.slide_number
     current = []
     for item in run.interactions.all():
         on_slide = now_slide in (item.slide_number, item.answer_slide_number)
         if (
             item.state == State.OPEN
-            or (item.state == State.REVEALED and on_slide)
+            or (item.state in (State.REVEALED, State.CLOSED) and on_slide)
             or (item.kind == Kind.POLL and item.results_visible and on_slide)
         ):
             current.append(item)
@@ -390,6 +391,13 @@ def activity_context(run: Run, audience: str) -> dict:
     current = current_interactions(run)
     views = [interaction_view(item, audience=audience, now=now) for item in current]
     context = {"run": run, "views": views, "now_ms": _ms(now)}
+    if audience == "participants":
+        # A phone shows an open or revealed quiz question once: in its card, not on the slide.
+        context["question_elsewhere"] = any(
+            view.item.kind == Kind.QUIZ
+            and run.slide_number in (view.item.slide_number, view.item.answer_slide_number)
+            for view in views
+        )
     if audience == "staff":
         context["all_interactions"] = list(run.interactions.all())
         context["quiz_started"] = any(
@@ -608,6 +616,7 @@ def personal_context(participant: Participant) -> dict:
         "scoreboard": participant.on_scoreboard,
         "named": participant.named_on_screens,
         "group": group.number if group else None,
+        "me": participant.pk,  # so their own name isn't listed among their group's
     }
     own_chat = []
     if not run.chat_to_everyone:

@@ -80,10 +80,51 @@
     });
     if (kept.length) {
       var focus = focusToKeep();
+      var before = { status: liveStatus(), cards: cardIds(), open: openDetails() };
       htmx.swap(document.body, kept.join(""), { swapStyle: "none", swapDelay: 0, settleDelay: 0 });
       restoreFocus(focus);
+      // A push re-renders folding sections: each one someone opened stays open.
+      before.open.forEach(function (id) {
+        var details = document.getElementById(id);
+        if (details && details.tagName === "DETAILS") details.open = true;
+      });
+      afterTransitions(before);
     }
     afterSwap();
+  }
+
+  function openDetails() {
+    return Array.prototype.map.call(document.querySelectorAll("details[id][open]"),
+      function (details) { return details.id; });
+  }
+
+  function liveStatus() {
+    var status = document.getElementById("live-status");
+    return status ? status.dataset.status : null;
+  }
+
+  function cardIds() {
+    return Array.prototype.map.call(document.querySelectorAll("#activity [data-interaction]"),
+      function (card) { return card.id; });
+  }
+
+  function afterTransitions(before) {
+    // A workshop resumed after it ended: say so where people are looking.
+    if (before.status === "ended" && liveStatus() === "live") {
+      var notice = document.getElementById("back-on");
+      if (notice) {
+        notice.textContent = "The workshop is back on.";
+        notice.hidden = false;
+        setTimeout(function () { notice.hidden = true; }, 60000);
+      }
+    }
+    // Focus that fell to the page (what had it was replaced) goes to a question just opened.
+    if (document.activeElement === document.body || !document.activeElement) {
+      var fresh = cardIds().filter(function (id) { return before.cards.indexOf(id) < 0; })[0];
+      var heading = fresh && document.querySelector("#" + fresh + " h2");
+      if (heading && lostFocus) heading.focus();
+    }
+    lostFocus = false;
   }
 
   function focusToKeep() {
@@ -93,13 +134,24 @@
     if (!active || active === document.body || !active.id) return null;
     var visible = false;
     try { visible = active.matches(":focus-visible"); } catch (e) { visible = false; }
-    return visible ? { id: active.id, element: active } : null;
+    var card = active.closest ? active.closest("[data-interaction][id]") : null;
+    return visible ? { id: active.id, element: active, card: card && card.id } : null;
   }
+
+  var lostFocus = false; // a swap took away the element that had the focus
 
   function restoreFocus(focus) {
     if (!focus || focus.element.isConnected) return;
     var successor = document.getElementById(focus.id);
-    if (successor && !successor.disabled) successor.focus();
+    if (successor && !successor.disabled) {
+      successor.focus();
+      return;
+    }
+    // Its card is still there (answers closed, or revealed): its heading takes the focus.
+    var card = focus.card && document.getElementById(focus.card);
+    var heading = card && card.querySelector("h2[tabindex]");
+    if (heading) heading.focus();
+    else lostFocus = true;
   }
 
   function handle(text) {
@@ -109,8 +161,11 @@
       return;
     }
     if (info && (info.t === "chat.saved" || info.t === "question.saved")) {
-      clearSent(info.t === "chat.saved" ? "chat-text" : "question-text");
-      taken(info.t === "chat.saved" ? "chat-form" : "question-form");
+      var chat = info.t === "chat.saved";
+      clearSent(chat ? "chat-text" : "question-text");
+      taken(chat ? "chat-form" : "question-form");
+      showFeedback(chat ? "chat.send" : "question.ask", chat ? "Sent." :
+        "Sent to the team: your question is in the list below.", true);
       return;
     }
     if (info && info.t === "snapshot") {
@@ -138,14 +193,37 @@
       delete unsaved[info.interaction + ":" + info.choice];
     }
     if (info && info.t === "error") {
-      clearTimeout(errorTimer);
-      errorTimer = setTimeout(clearError, 8000);
       Object.keys(ONCE_FORMS).forEach(function (id) {
         if (ONCE_FORMS[id] === info.action) taken(id); // refused: a new try is a new submission
       });
+      // Beside the control that sent it, where the person is looking; or at the top.
+      if (info.action && showFeedback(info.action, info.message, false)) {
+        releaseHeld(false);
+        return;
+      }
+      clearTimeout(errorTimer);
+      errorTimer = setTimeout(clearError, 8000);
     }
     apply(text);
     releaseHeld(info && info.t === "snapshot");
+  }
+
+  var senders = {}; // action -> the element that last sent it
+  var feedbackTimers = {};
+
+  function showFeedback(action, text, ok) {
+    var sender = senders[action];
+    if (!sender || !sender.isConnected) return false;
+    var scope = sender.closest("form, article, section") || sender.parentNode;
+    var slot = scope && scope.querySelector('[data-feedback-for="' + action + '"]');
+    if (!slot) return false;
+    slot.classList.toggle("ok", !!ok);
+    slot.textContent = text;
+    var place = slot.getBoundingClientRect();
+    if (place.bottom > window.innerHeight || place.top < 0) slot.scrollIntoView({ block: "nearest" });
+    clearTimeout(feedbackTimers[action]);
+    feedbackTimers[action] = setTimeout(function () { slot.textContent = ""; }, ok ? 5000 : 12000);
+    return true;
   }
 
   function clearError() {
@@ -321,7 +399,10 @@
 
   function liveInfo() {
     var status = document.getElementById("live-status");
-    return status ? { live: Number(status.dataset.live), max: Number(status.dataset.maxShown) } : null;
+    return status ? {
+      live: Number(status.dataset.live), max: Number(status.dataset.maxShown),
+      count: Number(status.dataset.count)
+    } : null;
   }
 
   function applyBrowse() {
@@ -335,12 +416,18 @@
     var back = document.getElementById("browse-back");
     var forward = document.getElementById("browse-forward");
     var toLive = document.getElementById("back-to-live");
+    var bar = document.getElementById("browse-bar");
+    var status = document.getElementById("live-status");
     if (back) back.hidden = (browsing === null ? info.live : browsing) <= 1;
     if (forward) forward.hidden = browsing === null;
-    if (toLive) {
-      toLive.hidden = browsing === null;
-      toLive.textContent = "Back to live (slide " + info.live + ")";
+    // While looking back, the top of the page says so, and the way back to live is there.
+    if (bar) bar.hidden = browsing === null;
+    if (status) status.hidden = browsing !== null;
+    var label = document.getElementById("browse-label");
+    if (label && browsing !== null) {
+      label.textContent = "Earlier slide: " + browsing + " of " + info.count;
     }
+    if (toLive) toLive.textContent = "Back to live (slide " + info.live + ")";
   }
 
   function browseTo(number) {
@@ -435,11 +522,8 @@
       var answer = state.answers[line.dataset.myAnswer];
       var text = "";
       if (answer && answer.choices.length) {
-        var names = answer.choices.map(function (i) {
-          var b = document.getElementById("choice-" + line.dataset.myAnswer + "-" + i);
-          return b ? b.textContent.trim() : "";
-        });
-        text = "Your answer: " + names.join(", ");
+        var names = answer.choices.map(function (i) { return choiceName(line.dataset.myAnswer, i); });
+        text = "Your answer: " + names.join("; ");
       } else if (answer && answer.passed) {
         text = "You passed on this one.";
       } else if (answer && answer.text) {
@@ -447,6 +531,17 @@
       }
       if (answer && answer.volunteer) text += (text ? " " : "") + "You offered to share aloud.";
       if (line.textContent !== text) line.textContent = text;
+    });
+    applyVerdicts(state);
+    applyDrafts(state);
+    document.querySelectorAll(".group-members").forEach(function (list) {
+      var others = 0;
+      list.querySelectorAll("[data-member]").forEach(function (member) {
+        member.hidden = Number(member.dataset.member) === state.me;
+        if (!member.hidden) others += 1;
+      });
+      var alone = list.querySelector("[data-only-you]");
+      if (alone) alone.hidden = others > 0;
     });
     document.querySelectorAll("button[data-volunteer]").forEach(function (button) {
       var id = Number(button.dataset.volunteer);
@@ -481,6 +576,89 @@
       chatInput.disabled = !!state.muted;
       chatInput.placeholder = state.muted ? "The host has muted you in the chat" : "";
     }
+  }
+
+  function choiceName(interaction, index) {
+    // "B, It replaces parts of the Privacy Act 2020", from its button or its row in a chart.
+    var card = document.getElementById("card-" + interaction);
+    var el = card && card.querySelector('[data-choice="' + index + '"]');
+    if (!el) return "";
+    var letter = el.querySelector(".letter");
+    var words = el.querySelector(".choice-text, .chart-label");
+    var text = words ? (words.firstChild ? words.firstChild.textContent : words.textContent).trim() : "";
+    return (letter ? letter.textContent.trim() + ", " : "") + text;
+  }
+
+  function applyVerdicts(state) {
+    // After a reveal, in words: right, or what the answer was (colour and ticks say it too).
+    document.querySelectorAll("[data-verdict]").forEach(function (line) {
+      var id = line.dataset.verdict;
+      var card = document.getElementById("card-" + id);
+      if (!card) return;
+      var correct = (card.dataset.correct || "").split(" ").filter(Boolean).map(Number).sort();
+      var answer = state.answers[id];
+      var chosen = answer ? answer.choices.slice().sort() : [];
+      var names = correct.map(function (i) { return choiceName(id, i); }).join("; ");
+      var several = correct.length > 1 ? "the answers were " : "the answer was ";
+      var right = chosen.length > 0 && chosen.join(",") === correct.join(",");
+      var text = !chosen.length ? "You didn't answer this one: " + several + names + "."
+        : right ? "Correct: " + names + "."
+        : "Not this time: " + several + names + ".";
+      if (line.textContent !== text) line.textContent = text;
+      line.classList.toggle("right", right);
+      line.classList.toggle("wrong", !right);
+      card.querySelectorAll(".chart-row[data-choice]").forEach(function (row) {
+        var mineRow = chosen.indexOf(Number(row.dataset.choice)) >= 0;
+        var tag = row.querySelector(".mine-tag");
+        if (mineRow && !tag) {
+          tag = document.createElement("span");
+          tag.className = "mine-tag";
+          tag.textContent = "Your answer";
+          row.querySelector(".chart-label").appendChild(tag);
+        } else if (!mineRow && tag) {
+          tag.remove();
+        }
+      });
+    });
+  }
+
+  // --- a share-out half typed when the prompt closes: kept in this tab, never sent ----------
+
+  function draftKey(id) {
+    return "draft:" + (root ? root.dataset.code : "") + ":" + id;
+  }
+
+  function readDraft(id) {
+    try { return window.sessionStorage.getItem(draftKey(id)) || ""; } catch (e) { return ""; }
+  }
+
+  function writeDraft(id, text) {
+    try {
+      if (text) window.sessionStorage.setItem(draftKey(id), text);
+      else window.sessionStorage.removeItem(draftKey(id));
+    } catch (e) { /* storage refused: the draft lives only in the field */ }
+  }
+
+  function applyDrafts(state) {
+    document.querySelectorAll("form[data-draft]").forEach(function (form) {
+      var id = form.dataset.draft;
+      var field = form.querySelector("textarea");
+      var saved = state && state.answers[id] ? state.answers[id].text : "";
+      var draft = readDraft(id);
+      if (draft && draft === saved) writeDraft(id, ""); // it was sent
+      else if (field && !field.value && draft) field.value = draft; // the prompt opened again
+    });
+    document.querySelectorAll("[data-draft-left]").forEach(function (note) {
+      var id = note.dataset.draftLeft;
+      var saved = state && state.answers[id] ? state.answers[id].text : "";
+      var draft = readDraft(id);
+      var left = draft && draft !== saved;
+      note.hidden = !left;
+      if (left) {
+        note.textContent = "Not sent before it closed: “" + draft + "”. It comes back here if " +
+          "the prompt opens again.";
+      }
+    });
   }
 
   function clearSent(id) {
@@ -539,6 +717,13 @@
         action: params.action, interaction: Number(params.interaction),
         choice: Number(params.choice), selected: params.selected !== false };
     }
+    if (params.action) {
+      senders[params.action] = event.target;
+      var slot = document.querySelector('[data-feedback-for="' + params.action + '"]');
+      if (slot && slot.closest("form, article, section") === event.target.closest("form, article, section")) {
+        slot.textContent = ""; // a new try: the last word on the old one goes
+      }
+    }
     var id = event.target && event.target.id;
     if (id === "goto-form") {
       var chosen = document.getElementById("goto-number");
@@ -576,6 +761,8 @@
     var input = document.getElementById("adhoc-text");
     if (form && input && input.value.trim() === sent.text) form.reset();
     clearError();
+    var slot = form && form.querySelector(".feedback");
+    if (slot) slot.textContent = "";
     taken("adhoc-form");
   }
 
@@ -668,6 +855,10 @@
     if (!root) return;
     document.addEventListener("change", function (event) {
       if (event.target && event.target.id === "goto-number") event.target.dataset.chosen = "1";
+    });
+    document.addEventListener("input", function (event) {
+      var form = event.target.closest ? event.target.closest("form[data-draft]") : null;
+      if (form && event.target.tagName === "TEXTAREA") writeDraft(form.dataset.draft, event.target.value);
     });
     document.addEventListener("click", function (event) {
       var target = event.target.closest ? event.target.closest("button") : null;

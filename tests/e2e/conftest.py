@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bench.servers import CHROMIUM, CHROMIUM_ARGS
@@ -43,3 +45,26 @@ def log_in(page, server: Server, username: str = STAFF[0], password: str = STAFF
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
+
+
+class Link:
+    """A page's websocket to the app, which a test can cut (and restore) like a bad network."""
+
+    def __init__(self, page):
+        self.up = True
+        self.sockets = []
+        page.route_web_socket(re.compile(r"/ws/runs/"), self._route)
+
+    def _route(self, socket) -> None:
+        if not self.up:
+            socket.close()
+            return
+        socket.connect_to_server()
+        self.sockets.append(socket)
+
+    def cut(self) -> None:
+        self.up = False
+        self.sockets[-1].close()
+
+    def restore(self) -> None:
+        self.up = True

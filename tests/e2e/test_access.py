@@ -59,6 +59,9 @@ def test_the_host_turns_someone_away_from_the_waiting_room(browser, app_server):
     assert serious_violations(console) == []
 
     console.get_by_role("button", name="Deny Stranger").click()
+    turn_away = console.get_by_role("dialog", name="Turn Stranger away?")
+    expect(turn_away).to_contain_text("can't join this workshop again from that browser")
+    turn_away.get_by_role("button", name="Deny Stranger").click()
     expect(
         stranger.get_by_role("heading", name="The host didn't admit you to this workshop.")
     ).to_be_visible()

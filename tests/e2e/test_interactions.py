@@ -79,8 +79,8 @@ def test_prompt_chat_poll_hands_and_questions(browser, server):
     expect(staff_intro).to_contain_text("2 answered")
     expect(staff_intro).to_contain_text("will share aloud")
     staff_intro.get_by_role("button", name=re.compile("Show on the screen")).click()
-    expect(projector.locator("#screen-results")).to_contain_text("Kia ora, I'm Aroha")
-    expect(projector.locator("#screen-results")).to_contain_text("Aroha")
+    expect(projector.locator("#stage .response-card")).to_contain_text("Kia ora, I'm Aroha")
+    expect(projector.locator("#stage .response-card")).to_contain_text("Aroha")
     assert serious_violations(aroha) == []
 
     # Chat: to everyone, shown inert, and the host can hide a line.
@@ -99,27 +99,28 @@ def test_prompt_chat_poll_hands_and_questions(browser, server):
     # The "watched the video?" poll on slide 2, results hidden until shown.
     goto(console, 2)
     poll = card(aroha, "Have you watched the Introduction to DPUP video?")
-    poll.get_by_role("button", name="Yes", exact=True).click()
-    expect(poll.get_by_role("button", name="Yes", exact=True)).to_have_attribute(
+    poll.get_by_role("button", name="A Yes", exact=True).click()
+    expect(poll.get_by_role("button", name="A Yes", exact=True)).to_have_attribute(
         "aria-pressed", "true"
     )
     card(sam, "Have you watched").get_by_role("button", name="Not yet").click()
     staff_poll = console.locator("#activity-staff article", has_text="Have you watched")
     expect(staff_poll).to_contain_text("2 answered")
-    expect(projector.locator("#screen-results")).to_contain_text("2 answered so far")
-    expect(poll.locator(".bars")).to_have_count(0)
+    expect(projector.locator("#stage .stage-band")).to_contain_text("2 answered")
+    expect(poll.locator(".chart")).to_have_count(0)
     # A slip of the console (on, then back) brings the poll back as it was.
     goto(console, 3)
     expect(poll).to_be_hidden()
     goto(console, 2)
-    expect(poll.get_by_role("button", name="Yes", exact=True)).to_have_attribute(
+    expect(poll.get_by_role("button", name="A Yes", exact=True)).to_have_attribute(
         "aria-pressed", "true"
     )
-    staff_poll.get_by_role("button", name=re.compile("Count one more for Yes")).click()  # aloud
-    expect(staff_poll.locator(".bar-count").first).to_have_text("2")
-    staff_poll.get_by_role("button", name="Show results to participants").click()
-    expect(poll.locator(".bar-count").first).to_have_text("2 (67%)")
-    expect(projector.locator("#screen-results .bar-count").first).to_have_text("2 (67%)")
+    staff_poll.get_by_role("button", name=re.compile("Count one more for A, Yes")).click()  # aloud
+    expect(staff_poll.locator(".chart-value").first).to_have_text("2 · 67%")
+    expect(staff_poll.locator(".counts")).to_contain_text("2 answered here · 1 counted aloud")
+    staff_poll.get_by_role("button", name=re.compile("Show the results")).click()
+    expect(poll.locator(".chart-value").first).to_have_text("2 · 67%")
+    expect(projector.locator("#stage .stage-aside .chart-value").first).to_have_text("2 · 67%")
     assert serious_violations(console) == []
     assert serious_violations(projector) == []
 
@@ -171,6 +172,9 @@ def test_quiz_breakouts_and_reconnecting_mid_question(browser, server):
     staff_prompt.get_by_role("button", name="Start breakout groups").click()
     expect(aroha.locator("#group-board")).to_contain_text("Your breakout group")
     expect(console.locator(".group-grid article")).to_have_count(2)
+    # Nobody is listed as in a group with themself.
+    members = aroha.locator("#group-board .group-members")
+    expect(members.locator("li:visible")).to_have_text(["Nobody else yet."])
     prompt = card(aroha, "stand out for you")
     prompt.get_by_label("Your response").fill("Transparency stood out")
     prompt.get_by_role("button", name="Send my response").click()
@@ -180,9 +184,14 @@ def test_quiz_breakouts_and_reconnecting_mid_question(browser, server):
     aroha.get_by_role("button", name="Save the summary").click()
     expect(console.locator(".group-grid")).to_contain_text("We want to know why")
     console.get_by_role("button", name=re.compile("Show the summary on the screen")).click()
-    expect(projector.locator("#screen-results")).to_contain_text("We want to know why")
+    expect(projector.locator("#stage .response-card")).to_contain_text("We want to know why")
     console.get_by_role("button", name="End breakout groups").click()
     expect(aroha.locator("#group-board")).to_be_hidden()
+    # Ending the groups takes their summaries off the screen, for good.
+    expect(projector.locator("#stage")).not_to_contain_text("We want to know why")
+    projector.reload()
+    expect(projector.locator("#connection-status")).to_have_text("Connected")
+    expect(projector.locator("#stage")).not_to_contain_text("We want to know why")
 
     # Quiz question 1: answers change until the reveal, which every screen shows.
     goto(console, 17)
@@ -198,14 +207,15 @@ def test_quiz_breakouts_and_reconnecting_mid_question(browser, server):
     ).to_have_attribute("aria-pressed", "false")
     staff_q = console.locator("#activity-staff article", has_text="How does DPUP relate")
     expect(staff_q).to_contain_text("2 answered")
-    expect(projector.locator("#screen-results")).to_contain_text("2 answered so far")
+    expect(projector.locator("#stage .stage-band")).to_contain_text("2 answered")
     staff_q.get_by_role("button", name="Reveal the answer").click()
     for page in (aroha, sam, projector):
-        expect(page.locator("#activity, #screen-results").first).to_contain_text(
+        expect(page.locator("#activity, #stage").first).to_contain_text(
             "carefully mapped against the Privacy Act"
         )
-    expect(question.locator(".bar.correct .bar-count")).to_have_text("2 (100%)")
-    expect(question.get_by_role("button", name=right)).to_be_disabled()
+    expect(question.locator(".chart-row.correct .chart-value")).to_have_text("2 · 100%")
+    expect(question.locator(".verdict")).to_have_text(f"Correct: A, {right}.")
+    expect(question.get_by_role("button", name=right)).to_have_count(0)  # answers are closed
 
     # Quiz question 2: a participant reloads mid-question and keeps the answer.
     goto(console, 19)
@@ -216,11 +226,11 @@ def test_quiz_breakouts_and_reconnecting_mid_question(browser, server):
     expect(aroha.locator("#connection-status")).to_have_text("Connected")
     q2 = card(aroha, "When did Cabinet endorse DPUP?")
     expect(q2.get_by_role("button", name="November 2019")).to_have_attribute("aria-pressed", "true")
-    expect(q2.locator(".my-answer")).to_have_text("Your answer: November 2019")
+    expect(q2.locator(".my-answer")).to_have_text("Your answer: C, November 2019")
     card(sam, "When did Cabinet endorse").get_by_role("button", name="2017").click()
     console.locator("#slide-next").click()  # the answer slide reveals it
-    expect(card(sam, "When did Cabinet endorse").locator(".reveal")).to_contain_text(
-        "November 2019"
+    expect(card(sam, "When did Cabinet endorse").locator(".verdict")).to_have_text(
+        "Not this time: the answer was C, November 2019."
     )
 
     # The opt-in scoreboard: only for people named on shared screens.

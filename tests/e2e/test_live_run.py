@@ -61,7 +61,10 @@ def join(browser, server, code, name):
     assert serious_violations(page) == []
     page.get_by_label("Workshop code").fill(code.lower())
     page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", name="What this workshop records, and why")).to_be_visible()
+    # What is recorded, in plain words beside the name and the button; the full notice a tap away.
+    expect(page.locator("#join-summary")).to_contain_text("Nothing is recorded until you join")
+    page.get_by_text("Read the full notice").click()
+    expect(page.get_by_text("How long it is kept")).to_be_visible()
     assert serious_violations(page) == []
     if name:
         page.get_by_label("Your name (optional)").fill(name)
@@ -99,7 +102,7 @@ def test_a_live_run_end_to_end(browser, server):
     expect(projector.locator("#connection-status")).to_have_text("Connected")
     assert serious_violations(projector) == []
     # The room scans the join QR code off the projector: the image must draw.
-    qr = projector.locator("img.qr")
+    qr = projector.locator("img.join-qr")
     expect(qr).to_be_visible()
     assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
     expect(facilitator.locator("#team-presence")).to_contain_text("connected (present)")
@@ -154,8 +157,12 @@ def test_a_live_run_end_to_end(browser, server):
     aroha.get_by_role("button", name="← Earlier slide").click()
     expect(aroha.locator("#browse-view")).to_have_attribute("data-slide", "3")
     expect(aroha.locator("#live-slide")).to_be_hidden()
+    # The top of the page says it isn't live, and the way back is there.
+    expect(aroha.locator("#browse-label")).to_have_text("Earlier slide: 3 of 29")
+    expect(aroha.locator("#live-status")).to_be_hidden()
     presenter.keyboard.press("ArrowRight")  # live moves on meanwhile
     expect(aroha.get_by_role("button", name="Back to live (slide 5)")).to_be_visible()
+    assert aroha.get_by_role("button", name="Back to live (slide 5)").bounding_box()["y"] < 150
     aroha.get_by_role("button", name="Back to live (slide 5)").click()
     expect_slide(aroha, 5)
     assert_no_notes(aroha)
@@ -178,8 +185,8 @@ def test_a_live_run_end_to_end(browser, server):
     expect(projector.locator(".initiatives")).to_contain_text("A data panel")
 
     # The facilitator ends the workshop: participants see it, and the room's tools close.
-    facilitator.once("dialog", lambda dialog: dialog.accept())
     facilitator.get_by_role("button", name="End the workshop").click()
+    facilitator.get_by_role("dialog").get_by_role("button", name="End the workshop").click()
     expect(sam.locator("#live-status")).to_contain_text("The workshop has ended")
     expect(sam.get_by_text("raising a hand, chat and questions are closed")).to_be_visible()
     for tool in ("#hand-button", "#chat-form", "#question-form"):

@@ -7,8 +7,9 @@ import re
 
 from playwright.sync_api import expect
 
+from sessions.models import format_code
 from tests.e2e.accessibility import serious_violations
-from tests.e2e.conftest import STAFF, log_in
+from tests.e2e.conftest import STAFF, Link, log_in
 from tests.e2e.test_interactions import goto, open_run
 
 PROJECTOR = {"width": 1366, "height": 768}
@@ -37,9 +38,11 @@ def assert_on_screen(page, selector):
 def test_projector_join_link_fits_a_laptop_screen(browser, app_server):
     console, code = open_run(browser, app_server, "Projector width")
     projector = open_projector(console, app_server, code)
-    expect(projector.locator(".screen-join")).to_contain_text(f"/join/{code}/")
+    join = projector.locator(".join-card")
+    expect(join).to_contain_text(f"{app_server.url.split('//')[1]}/join")
+    expect(join.locator(".code")).to_have_text(format_code(code))
     assert no_sideways_scroll(projector)
-    assert_on_screen(projector, ".screen-join")
+    assert_on_screen(projector, ".join-card")
 
 
 def test_projector_shows_the_slide_and_the_results_together(browser, app_server):
@@ -47,28 +50,26 @@ def test_projector_shows_the_slide_and_the_results_together(browser, app_server)
     projector = open_projector(console, app_server, code)
     console.get_by_role("button", name="Start the workshop").click()
 
-    # Poll results on slide 2, a long slide.
+    # Poll results on slide 2, a long slide: beside it, on the stage.
     goto(console, 2)
     staff_poll = console.locator("#activity-staff article", has_text="Have you watched")
-    staff_poll.get_by_role("button", name=re.compile("Count one more for Yes")).click()
-    staff_poll.get_by_role("button", name="Show results to participants").click()
-    expect(projector.locator("#screen-results .bar-count").first).to_have_text("1 (100%)")
+    staff_poll.get_by_role("button", name=re.compile("Count one more for A, Yes")).click()
+    staff_poll.get_by_role("button", name=re.compile("Show the results")).click()
+    expect(projector.locator("#stage .stage-aside .chart-value").first).to_have_text("1 · 100%")
     expect(projector.locator("#current-slide")).to_have_attribute("data-slide", "2")
-    assert_on_screen(projector, "#screen-slide")
-    assert_on_screen(projector, "#screen-results")
+    assert_on_screen(projector, "#stage")
+    assert_on_screen(projector, "#stage .stage-aside .chart")
     assert no_sideways_scroll(projector)
 
-    # A revealed quiz answer with its explanation, and the scoreboard under it.
+    # A revealed quiz answer with its explanation; then the scoreboard in its place.
     goto(console, 17)
     expect(projector.locator("#current-slide")).to_have_attribute("data-slide", "17")
     console.locator("#slide-next").click()  # the answer slide reveals it
-    expect(projector.locator("#screen-results")).to_contain_text(
-        "carefully mapped against the Privacy Act"
-    )
+    expect(projector.locator("#stage")).to_contain_text("carefully mapped against the Privacy Act")
+    assert_on_screen(projector, "#stage .chart")
     console.get_by_role("button", name="Show the scoreboard").click()
-    expect(projector.locator("#screen-results .scoreboard")).to_be_visible()
-    assert_on_screen(projector, "#screen-slide")
-    assert_on_screen(projector, "#screen-results")
+    expect(projector.locator("#stage .scoreboard")).to_be_visible()
+    assert_on_screen(projector, "#stage .scoreboard")
     assert no_sideways_scroll(projector)
     assert serious_violations(projector) == []
 
@@ -77,14 +78,14 @@ def test_projector_drops_the_join_details_once_the_workshop_has_ended(browser, a
     console, code = open_run(browser, app_server, "Projector end")
     projector = open_projector(console, app_server, code)
     console.get_by_role("button", name="Start the workshop").click()
-    join = projector.locator(".screen-join")
+    join = projector.locator(".join-card")
     expect(join).to_be_visible()
 
-    console.once("dialog", lambda dialog: dialog.accept())
     console.get_by_role("button", name="End the workshop").click()
-    expect(projector.locator("#screen-slide")).to_contain_text("Thank you for taking part")
+    console.get_by_role("dialog").get_by_role("button", name="End the workshop").click()
+    expect(projector.locator("#stage")).to_contain_text("Thank you for taking part")
     expect(join).to_be_hidden()
-    expect(projector.locator("img.qr")).to_be_hidden()
+    expect(projector.locator(".join-qr")).to_be_hidden()
     # Still so when the projector is reloaded.
     projector.reload()
     expect(projector.locator("#connection-status")).to_have_text("Connected")
@@ -96,30 +97,20 @@ def test_projector_shows_the_connection_only_when_it_is_lost(browser, app_server
     console, code = open_run(browser, app_server, "Projector connection")
     projector = console.context.new_page()
     projector.set_viewport_size(PROJECTOR)
-    link = {"up": True, "sockets": []}
-
-    def route(socket):
-        if not link["up"]:
-            socket.close()
-            return
-        socket.connect_to_server()
-        link["sockets"].append(socket)
-
-    projector.route_web_socket(re.compile(r"/ws/runs/"), route)
+    link = Link(projector)
     projector.goto(f"{app_server.url}/runs/{code}/screen/")
     status = projector.locator("#connection-status")
     expect(status).to_have_text("Connected")
     box = status.bounding_box()
     assert box is not None and box["width"] <= 1 and box["height"] <= 1, box
 
-    link["up"] = False
-    link["sockets"][-1].close()
+    link.cut()
     expect(status).to_have_text(re.compile("reconnecting", re.IGNORECASE))
     box = status.bounding_box()
     assert box is not None and box["width"] > 20 and box["height"] > 10, box
     assert_on_screen(projector, "#connection-status")
 
-    link["up"] = True
+    link.restore()
     expect(status).to_have_text("Connected", timeout=15_000)
     expect(status).to_have_attribute("data-state", "connected")
     box = status.bounding_box()
@@ -157,14 +148,17 @@ def test_asking_something_new_clears_the_form_and_an_old_error(browser, app_serv
     question.fill("Coffee or tea?")
     options.fill("Coffee")
     console.get_by_role("button", name="Open it now").click()
-    expect(console.locator("#ws-error")).to_contain_text("between 2 and 8 options")
+    # Beside the form, where the facilitator is looking, not at the top of the page.
+    feedback = console.locator("#adhoc-form .feedback")
+    expect(feedback).to_contain_text("between 2 and 8 options")
+    expect(console.locator("#ws-error")).to_have_text("")
     expect(question).to_have_value("Coffee or tea?")
 
     options.fill("Coffee\nTea")
     console.get_by_role("button", name="Open it now").click()
     expect(console.locator("#activity-staff article", has_text="Coffee or tea?")).to_be_visible()
     # At once, not when the error would have faded by itself (8 s).
-    expect(console.locator("#ws-error")).to_have_text("", timeout=2_000)
+    expect(feedback).to_have_text("", timeout=2_000)
     expect(question).to_have_value("", timeout=2_000)
     expect(options).to_have_value("")
     expect(console.get_by_role("radio", name="Share-out prompt")).to_be_checked()

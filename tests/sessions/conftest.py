@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sessions import services
+from sessions.models import Run
 from sessions.selectors import actor_for_user
 from slides.models import Role
 
@@ -44,6 +45,23 @@ def run(deck, users):
 @pytest.fixture
 def actors(run, users):
     return {name: actor_for_user(run, user) for name, user in users.items()}
+
+
+@pytest.fixture
+def live(run, actors):
+    """The run started, without a waiting room, with the quiz scoreboard offered."""
+    services.run_update(run=run, actor=actors["fran"], waiting_room=False, quiz_scoreboard=True)
+    services.run_start(run=run, actor=actors["fran"])
+    return Run.objects.get(pk=run.pk)
+
+
+@pytest.fixture
+def people(live):
+    """Aroha (named on shared screens), Sam (named to the team only) and someone anonymous."""
+    return [
+        services.participant_join(run=live, display_name=name, show_name=show)
+        for name, show in (("Aroha", True), ("Sam", False), ("", False))
+    ]
 
 
 class Clock:

@@ -442,7 +442,7 @@ async def test_leaving_takes_a_summary_they_wrote_off_the_projector_and_the_grou
     screen, _, _ = await connect(open_run, await fran_cookie(users), "screen")
     sam, _, _ = await connect(open_run, sam_cookie, "participant")
     _, text = await receive(screen)
-    assert "<p hx-disable>Why</p>" in text
+    assert '<p class="response-text" hx-disable>Why</p>' in text
     _, text = await receive(sam)
     assert "Group summary: <span hx-disable>Why</span>" in text
     await db(services.participant_leave)(participant=aroha)

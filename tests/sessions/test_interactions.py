@@ -17,21 +17,6 @@ from sessions.permissions import ActionError, PermissionDenied
 from sessions.selectors import actor_for_participant
 
 
-@pytest.fixture
-def live(run, actors):
-    services.run_update(run=run, actor=actors["fran"], waiting_room=False, quiz_scoreboard=True)
-    services.run_start(run=run, actor=actors["fran"])
-    return Run.objects.get(pk=run.pk)
-
-
-@pytest.fixture
-def people(live):
-    return [
-        services.participant_join(run=live, display_name=name, show_name=show)
-        for name, show in (("Aroha", True), ("Sam", False), ("", False))
-    ]
-
-
 def me(person):
     return actor_for_participant(person)
 
@@ -226,6 +211,9 @@ def test_people_on_the_scoreboard_are_listed_before_the_first_reveal(live, actor
         return html[html.index('id="scoreboard-heading"') :]
 
     assert scoreboard(live) == []
+    # The console shows the scoreboard once the quiz has begun (people join it on its cards).
+    first = live.interactions.filter(kind="quiz").order_by("slide_number").first()
+    interactions.interaction_open(run=live, actor=actors["fran"], interaction=first.pk)
     assert "Nobody has chosen to be on the scoreboard yet" in board(live)
     mere = services.participant_join(run=live, display_name="Mere", show_name=True)
     for person in (mere, people[0]):

@@ -1,0 +1,205 @@
+"""What the shared screen shows and how the team takes things off it; asking a revealed quiz
+question again; resuming a workshop ended by mistake (services and the screen's render)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from quiz import services as quiz
+from sessions import fragments, interactions, selectors, services
+from sessions.broadcast import SCREEN, STAFF
+from sessions.models import AudienceQuestion, JoinCard, Kind, Response, RoleInvite, Run, State
+from sessions.permissions import ActionError, PermissionDenied
+from sessions.selectors import actor_for_participant
+from tests.sessions.test_interactions import item, me
+
+
+def fresh(run) -> Run:
+    return Run.objects.get(pk=run.pk)
+
+
+def screen(run) -> str:
+    return fragments.render_live(fresh(run), SCREEN)
+
+
+def on_screen(run):
+    return selectors.activity_context(fresh(run), STAFF)["on_screen"]
+
+
+def test_how_to_join_shows_on_the_welcome_slides_and_when_the_team_asks(live, actors):
+    assert 'class="join-card"' in screen(live)  # the welcome slide
+    services.slide_goto(run=live, actor=actors["fran"], number=3)
+    assert 'class="join-card"' not in screen(live) and not on_screen(live).join
+    services.run_show_join_card(run=fresh(live), actor=actors["hana"], shown=True)
+    assert 'class="join-card"' in screen(live) and on_screen(live).join
+    services.slide_goto(run=live, actor=actors["fran"], number=14)
+    assert 'class="join-card"' in screen(live)  # until the team says otherwise
+    services.run_show_join_card(run=fresh(live), actor=actors["fran"], shown=False)
+    services.slide_goto(run=live, actor=actors["fran"], number=1)
+    assert fresh(live).join_card == JoinCard.HIDDEN
+    assert 'class="join-card"' not in screen(live)
+    with pytest.raises(PermissionDenied):
+        services.run_show_join_card(run=fresh(live), actor=actors["outsider"], shown=True)
+
+
+def test_a_question_from_the_room_goes_on_the_screen_one_at_a_time(live, actors, people):
+    first = interactions.question_ask(run=live, actor=me(people[0]), text="Is DPUP law?")
+    second = interactions.question_ask(run=live, actor=me(people[1]), text="Who wrote it?")
+    mark = interactions.question_mark
+    mark(run=live, actor=actors["pita"], question=first.pk, on_screen=True)
+    assert "Is DPUP law?" in screen(live) and "Aroha" in screen(live)
+    mark(run=live, actor=actors["pita"], question=second.pk, on_screen=True)
+    html = screen(live)
+    assert "Who wrote it?" in html and "Is DPUP law?" not in html
+    assert "Anonymous" in html  # Sam chose not to be named on shared screens
+    assert on_screen(live).question.pk == second.pk
+    # Hidden, it comes off; and a hidden question can't go on.
+    mark(run=live, actor=actors["hana"], question=second.pk, hidden=True)
+    assert on_screen(live).question is None
+    with pytest.raises(ActionError, match="unhide it first"):
+        mark(run=live, actor=actors["hana"], question=second.pk, on_screen=True)
+    # A new slide takes the question off the screen.
+    services.slide_goto(run=fresh(live), actor=actors["fran"], number=3)
+    mark(run=live, actor=actors["hana"], question=first.pk, on_screen=True)
+    services.slide_next(run=fresh(live), actor=actors["fran"])
+    assert not AudienceQuestion.objects.filter(on_screen=True).exists()
+
+
+def test_the_scoreboard_comes_off_the_screen_when_the_slide_changes(live, actors):
+    services.slide_goto(run=live, actor=actors["fran"], number=18)
+    quiz.scoreboard_show(run=fresh(live), actor=actors["fran"], shown=True)
+    assert on_screen(live).scoreboard is not None and on_screen(live).layout == "focus"
+    services.slide_next(run=fresh(live), actor=actors["fran"])
+    assert not fresh(live).scoreboard_shown and on_screen(live).scoreboard is None
+
+
+def test_breakout_summaries_come_off_when_the_groups_end_or_the_segment_changes(live, actors):
+    for name in ("Aroha", "Mere", "Sam", "Pita"):
+        services.participant_join(run=live, display_name=name, show_name=True)
+    services.slide_goto(run=live, actor=actors["fran"], number=9)
+    prompt = item(live, "what-people-said")
+
+    def summaries_shown(number=1):
+        interactions.group_summary(
+            run=live, actor=actors["fran"], group=number, text=f"Group {number} thinks"
+        )
+        interactions.group_show(run=live, actor=actors["fran"], group=number, shown=True)
+        assert f"Group {number} thinks" in screen(live)
+        assert [g.number for g in on_screen(live).summaries] == [number]
+
+    interactions.breakout_start(
+        run=fresh(live), actor=actors["fran"], interaction=prompt.pk, groups=2
+    )
+    summaries_shown()
+    interactions.breakout_end(run=fresh(live), actor=actors["fran"])
+    assert "Group 1 thinks" not in screen(live) and on_screen(live).summaries == []
+
+    interactions.breakout_start(
+        run=fresh(live), actor=actors["fran"], interaction=prompt.pk, groups=2
+    )
+    summaries_shown(2)
+    services.segment_next(run=fresh(live), actor=actors["fran"])
+    assert "Group 2 thinks" not in screen(live)
+
+
+def test_at_most_six_responses_go_on_the_screen(live, actors):
+    prompt = item(live, "introductions")
+    responses = []
+    for number in range(7):
+        person = services.participant_join(run=live, display_name=f"P{number}", show_name=True)
+        interactions.answer_write(
+            run=live,
+            actor=actor_for_participant(person),
+            interaction=prompt.pk,
+            text=f"Hi {number}",
+        )
+        responses.append(Response.objects.get(participant=person))
+    for response in responses[:6]:
+        interactions.response_mark(run=live, actor=actors["pita"], response=response.pk, shown=True)
+    with pytest.raises(ActionError, match="take one off first"):
+        interactions.response_mark(
+            run=live, actor=actors["pita"], response=responses[6].pk, shown=True
+        )
+    assert screen(live).count('class="response-card"') == 6
+    interactions.response_mark(
+        run=live, actor=actors["pita"], response=responses[0].pk, shown=False
+    )
+    interactions.response_mark(run=live, actor=actors["pita"], response=responses[6].pk, shown=True)
+    assert "Hi 6" in screen(live) and "Hi 0" not in screen(live)
+
+
+def test_the_screen_names_video_addresses_once_and_links_nothing(live, actors):
+    services.slide_goto(run=live, actor=actors["fran"], number=14)
+    html = screen(live)
+    assert html.count("digital.govt.nz/dpup/toolkit") == 1
+    assert "Find it in the DPUP toolkit" not in html and "<a " not in html.split('id="stage"')[1]
+
+
+def test_a_revealed_quiz_question_is_asked_again_not_reopened(live, actors, people):
+    services.slide_goto(run=live, actor=actors["fran"], number=17)
+    question = live.interactions.get(kind=Kind.QUIZ, slide_number=17)
+    interactions.answer_choose(run=live, actor=me(people[0]), interaction=question.pk, choice=0)
+    quiz.scoreboard_join(run=live, actor=me(people[0]), joined=True)
+    quiz.quiz_reveal(run=fresh(live), actor=actors["fran"], interaction=question.pk)
+    from quiz.selectors import scoreboard
+
+    assert scoreboard(fresh(live)) == [("Aroha", 1)]
+    with pytest.raises(ActionError, match="ask it again as a new question"):
+        interactions.interaction_open(
+            run=fresh(live), actor=actors["fran"], interaction=question.pk
+        )
+    again = quiz.quiz_ask_again(run=fresh(live), actor=actors["fran"], interaction=question.pk)
+    question.refresh_from_db()
+    assert question.state == State.REVEALED and question.responses.count() == 1
+    assert again.state == State.OPEN and again.text == question.text
+    assert again.options == question.options and again.correct == question.correct
+    assert scoreboard(fresh(live)) == [("Aroha", 1)]  # the first round's score stays
+    other = quiz.quiz_ask_again(run=fresh(live), actor=actors["fran"], interaction=question.pk)
+    assert other.key != again.key
+    with pytest.raises(ActionError, match="Only a quiz question whose answer was revealed"):
+        quiz.quiz_ask_again(run=fresh(live), actor=actors["fran"], interaction=again.pk)
+
+
+def test_an_ended_workshop_can_be_resumed_the_same_day_by_its_facilitator(live, actors, people):
+    invite = services.invite_create(run=live, actor=actors["fran"], role="presenter")
+    services.run_end(run=fresh(live), actor=actors["fran"])
+    assert selectors.staff_context(fresh(live))["reopen_until"] is not None
+    with pytest.raises(PermissionDenied):
+        services.run_reopen(run=fresh(live), actor=actors["hana"])
+    services.run_reopen(run=fresh(live), actor=actors["fran"])
+    run = fresh(live)
+    assert run.status == "live" and run.ended_at is None and run.running_since is None
+    assert RoleInvite.objects.get(pk=invite.pk).revoked_at is None  # ending had revoked it
+    interactions.question_ask(run=run, actor=me(people[0]), text="Back again?")
+    with pytest.raises(ActionError, match="hasn't ended"):
+        services.run_reopen(run=run, actor=actors["fran"])
+
+
+def test_a_workshop_ended_yesterday_stays_ended(live, actors):
+    services.run_end(run=fresh(live), actor=actors["fran"])
+    Run.objects.filter(pk=live.pk).update(ended_at=timezone.now() - timedelta(days=1))
+    assert selectors.staff_context(fresh(live))["reopen_until"] is None
+    with pytest.raises(ActionError, match="on the day it ended"):
+        services.run_reopen(run=fresh(live), actor=actors["fran"])
+    assert fresh(live).status == "ended"
+
+
+def test_a_breakout_group_names_only_those_who_chose_to_be_named(live, actors, people):
+    services.slide_goto(run=live, actor=actors["fran"], number=9)
+    prompt = item(live, "what-people-said")
+    interactions.breakout_start(
+        run=fresh(live), actor=actors["fran"], interaction=prompt.pk, groups=2, seed=1
+    )
+    group = people[0].breakout_groups.get()
+    for person in people[1:]:
+        interactions.breakout_move(
+            run=live, actor=actors["fran"], participant=person.pk, group=group.number
+        )
+    html = fragments.render("group_board", selectors.group_board_context(group))
+    assert f'data-member="{people[0].pk}">Aroha<' in html  # hidden on Aroha's own page
+    assert "Sam" not in html  # named to the team only
+    assert html.count("Someone who chose not to be named") == 2
+    assert '"me":' in selectors.personal_context(people[0])["state"]
