@@ -533,7 +533,7 @@
       if (line.textContent !== text) line.textContent = text;
     });
     applyVerdicts(state);
-    applyDrafts(state);
+    document.dispatchEvent(new CustomEvent("live:mine", { detail: state })); // drafts.js
     document.querySelectorAll(".group-members").forEach(function (list) {
       var others = 0;
       list.querySelectorAll("[data-member]").forEach(function (member) {
@@ -619,45 +619,6 @@
           tag.remove();
         }
       });
-    });
-  }
-
-  // --- a share-out half typed when the prompt closes: kept in this tab, never sent ----------
-
-  function draftKey(id) {
-    return "draft:" + (root ? root.dataset.code : "") + ":" + id;
-  }
-
-  function readDraft(id) {
-    try { return window.sessionStorage.getItem(draftKey(id)) || ""; } catch (e) { return ""; }
-  }
-
-  function writeDraft(id, text) {
-    try {
-      if (text) window.sessionStorage.setItem(draftKey(id), text);
-      else window.sessionStorage.removeItem(draftKey(id));
-    } catch (e) { /* storage refused: the draft lives only in the field */ }
-  }
-
-  function applyDrafts(state) {
-    document.querySelectorAll("form[data-draft]").forEach(function (form) {
-      var id = form.dataset.draft;
-      var field = form.querySelector("textarea");
-      var saved = state && state.answers[id] ? state.answers[id].text : "";
-      var draft = readDraft(id);
-      if (draft && draft === saved) writeDraft(id, ""); // it was sent
-      else if (field && !field.value && draft) field.value = draft; // the prompt opened again
-    });
-    document.querySelectorAll("[data-draft-left]").forEach(function (note) {
-      var id = note.dataset.draftLeft;
-      var saved = state && state.answers[id] ? state.answers[id].text : "";
-      var draft = readDraft(id);
-      var left = draft && draft !== saved;
-      note.hidden = !left;
-      if (left) {
-        note.textContent = "Not sent before it closed: “" + draft + "”. It comes back here if " +
-          "the prompt opens again.";
-      }
     });
   }
 
@@ -856,10 +817,7 @@
     document.addEventListener("change", function (event) {
       if (event.target && event.target.id === "goto-number") event.target.dataset.chosen = "1";
     });
-    document.addEventListener("input", function (event) {
-      var form = event.target.closest ? event.target.closest("form[data-draft]") : null;
-      if (form && event.target.tagName === "TEXTAREA") writeDraft(form.dataset.draft, event.target.value);
-    });
+
     document.addEventListener("click", function (event) {
       var target = event.target.closest ? event.target.closest("button") : null;
       if (!target) return;

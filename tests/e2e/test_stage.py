@@ -3,9 +3,14 @@ fits the window, measured in Chromium at the sizes people project at."""
 
 from __future__ import annotations
 
+import asyncio
+import re
+import threading
+
 import pytest
 from playwright.sync_api import expect
 
+from sessions import simulate
 from slides.content import read_deck_folder
 from slides.fit import slide_fit
 from tests.e2e.accessibility import serious_violations
@@ -143,4 +148,71 @@ def test_the_stage_looks_the_same_at_every_size(staged):
     seen = screen.evaluate(MEASURE)
     # Today's sizes, which the issue found fixed in pixels, scale with the stage.
     assert seen["number"] > 20 and seen["title"] > 60
+    assert serious_violations(screen) == []
+
+
+def crowd(url: str, code: str, names: list[str], answer: int | None = None) -> None:
+    """People joining over HTTP and the socket, as the benchmark's do, who go on the
+    scoreboard (and answer the open quiz question, if told which choice)."""
+
+    async def everyone() -> None:
+        people = [await simulate.join(url, code, name, show_name=True) for name in names]
+        for person in people:
+            await person.connect()
+            await person.wait_for(lambda seen: bool(seen.snapshot_text))
+            await person.send(action="scoreboard.join", joined=True)
+        if answer is not None:
+            for person in people:
+                choices = simulate.open_choices(person.observer.snapshot_text)
+                for interaction in choices:
+                    await person.send(
+                        action="answer.choose", interaction=interaction, choice=answer
+                    )
+        await asyncio.sleep(1)
+        for person in people:
+            await person.close()
+
+    worker = threading.Thread(target=asyncio.run, args=(everyone(),))  # Playwright owns this loop
+    worker.start()
+    worker.join(60)
+
+
+NAMES = [
+    "Aroha Ngata-Williams", "Mere Tāwhai", "Sam Fonoti", "Priya Raghunathan", "Ben O'Connor",
+    "Losa Tuilagi", "Hemi Pōtae", "Grace Liu", "Tama Walker", "Ana Fa'amausili",
+]  # fmt: skip
+
+
+def test_a_timed_question_counts_down_on_the_stage_and_a_full_scoreboard_fits(browser, app_server):
+    console, code = open_run(browser, app_server, "Full scoreboard")
+    screen = console.context.new_page()
+    screen.goto(f"{app_server.url}/runs/{code}/screen/")
+    expect(screen.locator("#connection-status")).to_have_attribute("data-state", "connected")
+    console.get_by_role("button", name="Start the workshop").click()
+    show(console, screen, 19)
+    screen.set_viewport_size({"width": 1366, "height": 768})
+    crowd(app_server.url, code, NAMES, answer=2)
+    expect(screen.locator("#stage .stage-band")).to_contain_text("10 answered")
+
+    # The console opens the next question with a 30-second timer: the room sees it run down.
+    console.locator("#all-interactions summary").click()
+    console.locator("#all-interactions li", has_text="How many Principles").get_by_role(
+        "button", name=re.compile("30-second timer")
+    ).click()
+    countdown = screen.locator("#stage .stage-band .countdown")
+    expect(countdown).to_contain_text(re.compile(r"0:[23]\d left"))
+    first = countdown.inner_text()
+    expect(countdown).not_to_have_text(first, timeout=3000)  # it runs between pushes
+
+    show(console, screen, 20)  # the answer slide reveals question 2
+    console.get_by_role("button", name="Show the scoreboard").click()
+    board = screen.locator("#stage .scoreboard li")
+    expect(board).to_have_count(10)
+    for width, height in SIZES:
+        screen.set_viewport_size({"width": width, "height": height})
+        seen = screen.evaluate(MEASURE)
+        assert seen["outside"] == [] and not seen["scrolls"] and not seen["clipped"], seen
+        assert not seen["tooFull"]
+    expect(screen.locator("#stage .scoreboard")).to_contain_text("Mere Tāwhai")
+    expect(board.first).to_contain_text("1 correct")
     assert serious_violations(screen) == []
