@@ -38,8 +38,21 @@
     dialog.querySelector('[data-answer="no"]').focus(); // the safe choice has the focus
   }
 
+  function twin(element) {
+    // A live page may re-render the button while its dialog is open: its successor is the
+    // one that would do the same thing (same action and values, same words).
+    if (element.isConnected) return element;
+    var matches = Array.prototype.filter.call(document.querySelectorAll("[data-confirm]"),
+      function (other) {
+        return other.tagName === element.tagName && other.id === element.id &&
+          other.getAttribute("hx-vals") === element.getAttribute("hx-vals") &&
+          other.textContent === element.textContent;
+      });
+    return matches.length === 1 ? matches[0] : element;
+  }
+
   function close(yes) {
-    var element = pending;
+    var element = pending && twin(pending);
     pending = null;
     if (dialog.open) dialog.close();
     if (!element) return;
