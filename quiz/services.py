@@ -73,6 +73,8 @@ def quiz_ask_again(*, run: Run, actor: Actor, interaction: int) -> Interaction:
 def scoreboard_show(*, run: Run, actor: Actor, shown: bool) -> None:
     run = lock_run(run)
     check("quiz.scoreboard", actor, run.current_segment)
+    if shown:
+        require_open(run)  # the room's screen says thank you now
     if shown and not run.quiz_scoreboard:
         raise ActionError("The scoreboard is off for this run (see its settings).")
     run.scoreboard_shown = shown

@@ -43,11 +43,17 @@ def _chat(audience: str) -> Callable[[Run], str]:
 
 
 def _questions(audience: str) -> Callable[[Run], str]:
-    return lambda run: render("qa_list", selectors.questions_context(run, audience))
+    def questions(run: Run) -> str:
+        context = selectors.questions_context(run, audience)
+        html = render("qa_list", context)
+        return html + render("questions_badge", context) if audience == STAFF else html
+
+    return questions
 
 
 def _hands(run: Run) -> str:
-    return render("hands", selectors.hands_context(run))
+    context = selectors.hands_context(run)
+    return render("hands", context) + render("hands_badge", context)
 
 
 def _join(parts: list[Callable[[Run], str]]) -> Callable[[Run], str]:
@@ -139,7 +145,8 @@ def render_live(run: Run, audience: str) -> str:
 
 
 def render_roster(run: Run) -> str:
-    return render("roster", selectors.roster_context(run))
+    context = selectors.roster_context(run)
+    return render("roster", context) + render("roster_badge", context)
 
 
 # --- snapshots -------------------------------------------------------------------------------

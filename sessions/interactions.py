@@ -575,6 +575,10 @@ def breakout_move(*, run: Run, actor: Actor, participant: int, group: int) -> No
     for existing in breakout.groups.filter(members=person):
         existing.members.remove(person)
     target.members.add(person)
+    # What they wrote moves with them, to their new group's board.
+    Response.objects.filter(interaction=breakout.interaction, participant=person).update(
+        breakout_group=target
+    )
     activity.changed_for(run.pk, person.pk)
     activity.changed(run.pk, activity.BREAKOUTS)
 

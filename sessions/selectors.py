@@ -305,6 +305,8 @@ class InteractionView:
     closes_at_ms: int | None = None
     public_results: bool = False  # participants may see the tally now
     counted_aloud: int = 0  # answers the team counted by hand (said aloud, sent in chat)
+    written: int = 0  # prompts: responses with words in them
+    passed: int = 0  # prompts: people who passed
     timed_out: bool = False  # open, but its timer has run out
 
     @property
@@ -369,6 +371,8 @@ def interaction_view(
         ]
     else:
         view.volunteers = sum(1 for _, _, _, volunteer in rows if volunteer)
+        view.written = sum(1 for _, text, _, _ in rows if text)
+        view.passed = sum(1 for _, text, passed, _ in rows if passed and not text)
     if with_responses and not item.is_choice:
         named = item.responses.select_related("participant")
         if audience == "staff":
@@ -380,7 +384,9 @@ def interaction_view(
             )
             seen = {r.pk for r in latest}
             volunteers = [r for r in named.filter(volunteer=True) if r.pk not in seen]
-            view.responses = shortlisted + latest + volunteers
+            # In the order they came, so shortlisting one doesn't move the list under the
+            # pointer of whoever is choosing what to show.
+            view.responses = sorted(shortlisted + latest + volunteers, key=lambda r: r.pk)
         elif any(text for _, text, _, _ in rows):
             view.responses = list(named.filter(shown=True).exclude(text=""))
     return view
@@ -408,6 +414,9 @@ def activity_context(run: Run, audience: str) -> dict:
         from quiz.selectors import scoreboard
 
         context["scoreboard"] = scoreboard(run)
+        context["scoreboard_out_of"] = run.interactions.filter(
+            kind=Kind.QUIZ, state=State.REVEALED
+        ).count()
     context["breakout"] = active_breakout(run, audience)
     if audience == "screen":
         context["stage"] = stage_state(run, views, context.get("scoreboard"))
@@ -470,13 +479,17 @@ def stage_state(run: Run, views: list[InteractionView], scoreboard: list | None 
             stage.band.append(view)
         if item.kind == Kind.PROMPT and view.responses:
             stage.responses.append(view)
-    # A prompt whose responses are on the stage isn't also named in the band below them.
-    stage.band = [view for view in stage.band if view not in stage.responses]
+    breakout = active_breakout(run, "screen")
     stage.summaries = [
         group
-        for group in (active_breakout(run, "screen") or {}).get("groups", [])
+        for group in (breakout or {}).get("groups", [])
         if group.summary_shown and group.summary
     ]
+    # A prompt whose responses or breakout summaries are on the stage isn't also named below.
+    shown = {view.item.pk for view in stage.responses}
+    if stage.summaries:
+        shown.add(breakout["breakout"].interaction_id)
+    stage.band = [view for view in stage.band if view.item.pk not in shown]
     stage.question = run.questions.filter(on_screen=True, hidden=False).first()
     if run.scoreboard_shown and run.quiz_scoreboard:
         stage.scoreboard = scoreboard if scoreboard is not None else []
@@ -720,6 +733,7 @@ class ReportItem:
     responses: list[Response] = field(default_factory=list)
     passed: int = 0
     correct: int = 0  # quiz: people whose choices were exactly the correct ones
+    summaries: list[BreakoutGroup] = field(default_factory=list)  # breakout groups' words
 
     @property
     def correct_percent(self) -> int:
@@ -737,6 +751,14 @@ def report_context(run: Run, now: datetime | None = None) -> dict:
     opened = run.interactions.exclude(state=State.READY).order_by(
         models.F("slide_number").asc(nulls_last=True), "id"
     )
+    summaries: dict[int, list[BreakoutGroup]] = {}
+    for group in (
+        BreakoutGroup.objects.filter(breakout__run=run)
+        .exclude(summary="")
+        .select_related("breakout")
+        .order_by("breakout__started_at", "number")
+    ):
+        summaries.setdefault(group.breakout.interaction_id, []).append(group)
     for item in opened:
         view = interaction_view(item, audience="staff", now=now, with_responses=False)
         report = ReportItem(view=view)
@@ -744,6 +766,7 @@ def report_context(run: Run, now: datetime | None = None) -> dict:
             rows = item.responses.select_related("participant", "breakout_group").order_by("id")
             report.responses = [r for r in rows if r.text]
             report.passed = sum(1 for r in rows if r.passed)
+            report.summaries = summaries.get(item.pk, [])
         elif item.kind == Kind.QUIZ:
             right = sorted(item.correct)
             report.correct = sum(

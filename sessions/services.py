@@ -284,7 +284,8 @@ def participant_update(
     """A participant changes how they are named; takes effect on every screen.
 
     The quiz scoreboard names people, so someone who stops showing their name leaves it (as
-    only the named may join it); the board, on the projector and the console, follows at once.
+    only the named may join it); the board, hands, questions, chat and responses follow at
+    once on every screen.
     """
     # As it is now, not as this copy was read: they may have joined the board since.
     was_on_scoreboard = (
@@ -297,8 +298,9 @@ def participant_update(
     participant.show_name = show_name and bool(participant.display_name)
     participant.on_scoreboard = was_on_scoreboard and participant.named_on_screens
     participant.save(update_fields=["display_name", "show_name", "on_scoreboard"])
-    if was_on_scoreboard:
-        activity.changed(participant.run_id, activity.RESPONSES)
+    # Their name is on more than the roster: raised hands, questions, chat lines, responses.
+    for area in (activity.HANDS, activity.QUESTIONS, activity.CHAT, activity.RESPONSES):
+        activity.changed(participant.run_id, area)
     activity.changed_for(participant.run_id, participant.pk)  # their scoreboard button
     roster_changed(participant.run_id)
     return participant

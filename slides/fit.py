@@ -23,7 +23,8 @@ from slides.fontmetrics import BOLD_RATIO, REGULAR
 STAGE_WIDTH = 100 * 16 / 9
 PAD_X = 6 * 16 / 9  # 6cqw each side
 SPLIT_GAP = 4 * 16 / 9
-SPLIT_MAIN = 1.7 / 2.7  # the slide's share of the width beside an aside
+SPLIT_MAIN = 1.7 / 2.7  # the slide's share of the width beside how to join
+SPLIT_POLL = 1.35 / 2.35  # and beside a poll's results
 FIT_SCALES = [1, 0.93, 0.86, 0.79, 0.72]  # data-fit-level 0 to 4 (the smallest body size)
 SMALLEST = FIT_SCALES[-1]
 BODY = 4.2  # body text at level 0
@@ -191,22 +192,42 @@ def measure(
     whose results may take that column's place.
     """
     width = STAGE_WIDTH - 2 * PAD_X
-    aside = (width - SPLIT_GAP) * (1 - SPLIT_MAIN)
     if split:
         width = (width - SPLIT_GAP) * SPLIT_MAIN
 
     def poll_card(scale: float) -> float:
-        size = BODY * scale * 0.8
+        size = BODY * scale * 0.9
         question, options = poll
-        inner = aside - 4 * 16 / 9
+        inner = (STAGE_WIDTH - 2 * PAD_X - SPLIT_GAP) * (1 - SPLIT_POLL) - 4 * 16 / 9
         return (
             2.4 + 4 + line_count([(question, True)], size, inner) * size * 1.2 + 0.6 * size
-            + _chart_height(options, scale * 0.8, inner)
+            + _chart_height(options, scale * 0.9, inner) + size * 0.85 * LINE * 2
         )  # fmt: skip
+
+    def content_at(scale: float, width: float) -> float:
+        """The slide's own content at this fit level, in a column this wide."""
+        size = BODY * scale
+        content = _body_height(body_html, scale, width)
+        if question:
+            text, choices, several = question
+            content += line_count([(text, True)], size * 1.15, width) * size * 1.15 * 1.25
+            content += 0.8 * size + _choices_height(choices, scale, width)
+            if several:  # "Choose all that apply."
+                content += 0.75 * size * LINE + 0.5 * size
+        if answer:
+            text, choices, explanation = answer
+            content += line_count([(text, True)], size * 1.15, width) * size * 1.15 * 1.25
+            content += 0.8 * size + _chart_height(choices, scale, width)
+            if explanation:
+                explained = line_count([(explanation, False)], size, width - 0.6 - 0.7 * size)
+                content += explained * size * LINE + 0.6 * size
+        if videos:
+            small = size * 0.8
+            content += line_count([(videos, False)], small, width) * small * LINE + 0.6 * size
+        return content
 
     needed: list[float] = []
     for scale in FIT_SCALES:
-        size = BODY * scale
         title_size = max(4.6, 7 * scale)
         head = (
             1.4
@@ -221,31 +242,15 @@ def measure(
             band_size = 3.1 * scale
             inner = STAGE_WIDTH - 2 * PAD_X - 4 * 16 / 9
             lines = 1 + (line_count([(band, True)], band_size, inner) + 1 if band else 0)
-            band_height = min(30.0, 2.4 + lines * band_size * LINE + 0.4 * lines)
+            band_height = min(30.0, 2.4 + lines * band_size * LINE + 0.4 * lines) + 1.6
         room = 100 - head - foot - band_height
-        content = _body_height(body_html, scale, width)
-        if question:
-            text, choices, several = question
-            content += line_count([(text, True)], size * 1.15, width) * size * 1.15 * 1.25
-            content += 0.8 * size + _choices_height(choices, scale, width)
-            if several:  # "Choose all that apply."
-                content += 0.75 * size * LINE + 0.5 * size
-        if answer:
-            text, choices, explanation = answer
-            content += line_count([(text, True)], size * 1.15, width) * size * 1.15 * 1.25
-            content += 0.8 * size + _chart_height(choices, scale, width)
-            if explanation:
-                content += (
-                    line_count([(explanation, False)], size, width - 0.6 - 0.7 * size)
-                    * (size * LINE)
-                    + 0.6 * size
-                )
-        if videos:
-            small = size * 0.8
-            content += line_count([(videos, False)], small, width) * small * LINE + 0.6 * size
+        content = content_at(scale, width)
         if split:
             # Beside it, how to join or a poll's results (how to join then goes to the foot).
-            content = max(content, _join_card_height(scale), poll_card(scale) if poll else 0)
+            content = max(content, _join_card_height(scale))
+            if poll:
+                beside_poll = content_at(scale, (STAGE_WIDTH - 2 * PAD_X - SPLIT_GAP) * SPLIT_POLL)
+                content = max(content, beside_poll, poll_card(scale))
         needed.append(content * SAFETY / room if room > 0 else math.inf)
     level = next((i for i, share in enumerate(needed) if share <= 1), len(FIT_SCALES))
     return SlideFit(

@@ -41,6 +41,8 @@ def render_markdown(text: str) -> SafeString:
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
+        # A link on a slide opens beside the live page, not in its place.
+        set_tag_attribute_values={"a": {"target": "_blank"}},
     )
     return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
 

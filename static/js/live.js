@@ -534,6 +534,11 @@
     });
     applyVerdicts(state);
     document.dispatchEvent(new CustomEvent("live:mine", { detail: state })); // drafts.js
+    // Their own lines (rendered once for everyone) say "You".
+    document.querySelectorAll('[data-by="' + state.me + '"]').forEach(function (line) {
+      var by = line.querySelector(".chat-author, .by");
+      if (by && by.textContent !== "You") by.textContent = "You";
+    });
     document.querySelectorAll(".group-members").forEach(function (list) {
       var others = 0;
       list.querySelectorAll("[data-member]").forEach(function (member) {
@@ -751,6 +756,15 @@
     }
   }
 
+  function fillCounts() {
+    // A folded section says how many of what it holds need attention ("2 open").
+    document.querySelectorAll("[data-count-of]").forEach(function (badge) {
+      var count = document.querySelectorAll(badge.dataset.countOf).length;
+      badge.textContent = count ? count + " " + badge.dataset.countLabel : "";
+      badge.hidden = !count;
+    });
+  }
+
   function fillSiteHost() {
     // How to join names this site's address; without SITE_URL it is the one this page is on.
     document.querySelectorAll("[data-site-host]").forEach(function (el) {
@@ -767,6 +781,7 @@
     clearAdhoc();
     followGoto();
     fillSiteHost();
+    fillCounts();
     tick();
     if (window.stageFit) window.stageFit();
     document.dispatchEvent(new CustomEvent("live:swapped"));

@@ -1,6 +1,8 @@
 // The team's keyboard shortcuts: the slide keys (on pages marked data-slide-keys), N for the
 // notes, + and − for their size, ? for the list. A key never acts while focus is on something
 // the key belongs to (a field, button, link, summary or menu): Space must press the button.
+// So that the keys keep working for someone who also uses the mouse, a mouse click on a
+// button doesn't leave the focus on it.
 (function () {
   "use strict";
 
@@ -50,6 +52,16 @@
   }
 
   document.addEventListener("keydown", onKey);
+  // A button pressed with the mouse gives the focus back to the page, so a slide clicker
+  // (which sends Page Down, Page Up and the arrows) goes on working after it. Keyboard
+  // presses (detail 0) keep the focus where the person put it.
+  document.addEventListener("click", function (event) {
+    if (event.detail === 0) return;
+    var pressed = event.target.closest && event.target.closest("button, summary");
+    if (pressed && !pressed.closest("dialog") && document.activeElement === pressed) {
+      pressed.blur();
+    }
+  });
   document.addEventListener("click", function (event) {
     var opener = event.target.closest && event.target.closest("#shortcuts-open");
     var dialog = document.getElementById("shortcuts");

@@ -137,10 +137,24 @@ def test_the_console_puts_the_live_work_beside_the_slide(browser, app_server):
     assert work["x"] >= slide["x"] + slide["width"], "the activity isn't beside the slide"
     assert within(poll.get_by_role("button", name=re.compile("Count one more for A")), 768)
 
-    # "Go to slide" follows the live slide.
+    # What needs the facilitator shows in the first screen, wherever the panels are.
+    phone.get_by_role("button", name="Raise your hand").click()
+    hands = console.locator("#hands-badge")
+    expect(hands).to_have_text("1 hand up")
+    assert within(hands, LAPTOP["height"])
+    expect(console.locator("#roster-badge")).to_contain_text("1 in the workshop")
+
+    # "Go to slide" follows the live slide; after a mouse click, a clicker's keys still work.
     console.locator("#slide-next").click()
     expect(console.locator("#current-slide")).to_have_attribute("data-slide", "3")
     expect(console.locator("#goto-number")).to_have_value("3")
+    console.keyboard.press("PageDown")
+    expect(console.locator("#current-slide")).to_have_attribute("data-slide", "4")
+    console.get_by_role("button", name=re.compile("Previous slide")).click()
+    console.keyboard.press(" ")  # the next slide, not the button just clicked again
+    expect(console.locator("#current-slide")).to_have_attribute("data-slide", "4")
+    console.keyboard.press("PageUp")
+    expect(console.locator("#current-slide")).to_have_attribute("data-slide", "3")
 
     # The notes fold away, and stay folded for this person.
     console.locator("#notes-toggle").click()
@@ -180,7 +194,7 @@ def test_the_console_puts_the_live_work_beside_the_slide(browser, app_server):
     expect(phone.locator("#live-status")).to_have_attribute("data-status", "live")
     expect(phone.locator("#back-on")).to_have_text("The workshop is back on.")
     expect(console.get_by_role("button", name="Resume the clock")).to_be_visible()
-    expect(phone.get_by_role("button", name="Raise your hand")).to_be_visible()
+    expect(phone.locator("#hand-button")).to_be_visible()  # the room's tools are back
 
 
 def test_settings_and_names_changed_elsewhere_reach_every_view(browser, app_server):
@@ -291,7 +305,7 @@ def test_a_lost_connection_shows_wherever_the_page_is_scrolled(browser, app_serv
     link = Link(phone)
     phone.reload()
     connected(phone)
-    phone.locator("#question-form").scroll_into_view_if_needed()
+    phone.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     assert phone.evaluate("scrollY") > 200
     link.cut()
     status = phone.locator("#connection-status")

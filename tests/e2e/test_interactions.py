@@ -76,7 +76,7 @@ def test_prompt_chat_poll_hands_and_questions(browser, server):
     )
     card(sam, "Introduce yourself").get_by_role("button", name="Pass").click()
     staff_intro = console.locator("#activity-staff article", has_text="Introduce yourself")
-    expect(staff_intro).to_contain_text("2 answered")
+    expect(staff_intro).to_contain_text("1 response · 1 passed · 1 offering to share aloud")
     expect(staff_intro).to_contain_text("will share aloud")
     staff_intro.get_by_role("button", name=re.compile("Show on the screen")).click()
     expect(projector.locator("#stage .response-card")).to_contain_text("Kia ora, I'm Aroha")

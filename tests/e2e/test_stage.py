@@ -214,5 +214,5 @@ def test_a_timed_question_counts_down_on_the_stage_and_a_full_scoreboard_fits(br
         assert seen["outside"] == [] and not seen["scrolls"] and not seen["clipped"], seen
         assert not seen["tooFull"]
     expect(screen.locator("#stage .scoreboard")).to_contain_text("Mere Tāwhai")
-    expect(board.first).to_contain_text("1 correct")
+    expect(board.first).to_contain_text("1 of 1 right")
     assert serious_violations(screen) == []

@@ -115,5 +115,32 @@ def test_the_report_costs_two_queries_per_activity(
 ):
     run, _ = ran
     client.force_login(users["fran"])
-    with django_assert_max_num_queries(8 + 2 * 3):  # the page, then 3 activities
+    # The page (its breakout summaries in one query), then 3 activities.
+    with django_assert_max_num_queries(9 + 2 * 3):
         client.get(f"/runs/{run.code}/report/")
+
+
+def test_the_report_keeps_breakout_summaries_and_says_what_was_counted_aloud(
+    client, users, run, actors
+):
+    fran = actors["fran"]
+    services.run_update(run=run, actor=fran, waiting_room=False)
+    services.run_start(run=run, actor=fran)
+    for name in ("Aroha", "Mere", "Sam", "Pita"):
+        services.participant_join(run=run, display_name=name)
+    services.slide_goto(run=Run.objects.get(pk=run.pk), actor=fran, number=2)
+    poll = run.interactions.get(key="watched-intro-video")
+    interactions.tally_add(run=run, actor=fran, interaction=poll.pk, option=0, amount=1)
+    services.slide_goto(run=Run.objects.get(pk=run.pk), actor=fran, number=9)
+    prompt = run.interactions.get(key="what-people-said")
+    interactions.breakout_start(
+        run=Run.objects.get(pk=run.pk), actor=fran, interaction=prompt.pk, groups=2
+    )
+    interactions.group_summary(run=run, actor=fran, group=2, text="Clarity for whānau")
+    interactions.breakout_end(run=Run.objects.get(pk=run.pk), actor=fran)
+    client.force_login(users["fran"])
+    page = text(client.get(f"/runs/{run.code}/report/"))
+    breakouts = page.split('id="report-what-people-said"', 1)[1].split("</article>", 1)[0]
+    assert "Breakout group summaries" in breakouts and "Clarity for whānau" in breakouts
+    counted = page.split('id="report-watched-intro-video"', 1)[1].split("</article>", 1)[0]
+    assert "0 answered here · 1 counted aloud" in counted

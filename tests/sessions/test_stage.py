@@ -3,6 +3,7 @@ question again; resuming a workshop ended by mistake (services and the screen's 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -203,3 +204,68 @@ def test_a_breakout_group_names_only_those_who_chose_to_be_named(live, actors, p
     assert "Sam" not in html  # named to the team only
     assert html.count("Someone who chose not to be named") == 2
     assert '"me":' in selectors.personal_context(people[0])["state"]
+
+
+def test_shortlisting_leaves_the_responses_where_they_were(live, actors):
+    prompt = item(live, "introductions")
+    people = [services.participant_join(run=live, display_name=f"P{n}") for n in range(3)]
+    for person in people:
+        interactions.answer_write(
+            run=live, actor=me(person), interaction=prompt.pk, text=f"From {person.display_name}"
+        )
+
+    def order():
+        view = selectors.interaction_view(prompt, audience=STAFF)
+        return [r.participant.display_name for r in view.responses]
+
+    before = order()
+    second = Response.objects.get(participant=people[1])
+    interactions.response_mark(run=live, actor=actors["hana"], response=second.pk, shortlisted=True)
+    assert order() == before == ["P0", "P1", "P2"]
+
+
+def test_a_pass_is_not_counted_as_a_response(live, people):
+    prompt = item(live, "introductions")
+    interactions.answer_write(run=live, actor=me(people[0]), interaction=prompt.pk, text="Kia ora")
+    interactions.answer_write(run=live, actor=me(people[1]), interaction=prompt.pk, passed=True)
+    view = selectors.interaction_view(prompt, audience=STAFF)
+    assert (view.written, view.passed, view.answered) == (1, 1, 2)
+    staff = re.sub(r"<[^>]+>", "", fragments.render_live(fresh(live), STAFF))
+    assert "1 response · 1 passed · 0 offering to share aloud" in staff
+    assert "1 response" in screen(live) and "2 responses" not in screen(live)
+
+
+def test_someone_moved_to_another_group_takes_their_response_with_them(live, actors):
+    for name in ("Aroha", "Mere", "Sam", "Pita"):
+        services.participant_join(run=live, display_name=name)
+    services.slide_goto(run=live, actor=actors["fran"], number=9)
+    prompt = item(live, "what-people-said")
+    interactions.breakout_start(
+        run=fresh(live), actor=actors["fran"], interaction=prompt.pk, groups=2, seed=3
+    )
+    aroha = live.participants.get(display_name="Aroha")
+    interactions.answer_write(run=live, actor=me(aroha), interaction=prompt.pk, text="Why first")
+    mine = aroha.breakout_groups.get()
+    other = next(g for g in mine.breakout.groups.all() if g.pk != mine.pk)
+    interactions.breakout_move(
+        run=live, actor=actors["fran"], participant=aroha.pk, group=other.number
+    )
+    assert Response.objects.get(participant=aroha).breakout_group_id == other.pk
+    board = fragments.render("group_board", selectors.group_board_context(other))
+    assert "Why first" in board
+
+
+def test_the_scoreboard_stays_off_the_screen_once_the_workshop_has_ended(live, actors):
+    services.run_end(run=fresh(live), actor=actors["fran"])
+    with pytest.raises(ActionError, match="ended"):
+        quiz.scoreboard_show(run=fresh(live), actor=actors["fran"], shown=True)
+    assert "Show the scoreboard" not in fragments.render_live(fresh(live), STAFF)
+
+
+def test_a_rename_reaches_every_list_that_names_them(live, people, monkeypatch):
+    from sessions import activity
+
+    marked = []
+    monkeypatch.setattr(activity, "changed", lambda run_id, area: marked.append(area))
+    services.participant_update(participant=people[0], display_name="Aroha Tane", show_name=True)
+    assert {"hands", "questions", "chat", "responses"} <= set(marked)
