@@ -50,7 +50,7 @@ def test_markdown_still_renders():
         "- **He Tāngata**: people\n- [Toolkit](https://digital.govt.nz/dpup/toolkit)"
     )
     assert "<strong>He Tāngata</strong>" in html
-    assert '<a href="https://digital.govt.nz/dpup/toolkit" rel="noopener noreferrer">' in html
+    assert '<a href="https://digital.govt.nz/dpup/toolkit" target="_blank" rel="noopener noreferrer">' in html
 
 
 def test_run_values_are_escaped():
