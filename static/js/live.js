@@ -216,11 +216,28 @@
     if (!sender || !sender.isConnected) return false;
     var scope = sender.closest("form, article, section") || sender.parentNode;
     var slot = scope && scope.querySelector('[data-feedback-for="' + action + '"]');
+    var made = false;
+    if (!slot && !ok) {
+      // No place made for it: one goes just after the control's row, until the next push.
+      var row = sender.closest("form, .button-row, li, p") || sender;
+      slot = document.createElement(row.tagName === "LI" ? "span" : "p");
+      slot.className = "feedback";
+      slot.setAttribute("role", "alert");
+      slot.dataset.feedbackFor = action;
+      if (row.tagName === "LI") row.appendChild(slot);
+      else row.insertAdjacentElement("afterend", slot);
+      made = true;
+    }
     if (!slot) return false;
     slot.classList.toggle("ok", !!ok);
-    slot.textContent = text;
-    var place = slot.getBoundingClientRect();
-    if (place.bottom > window.innerHeight || place.top < 0) slot.scrollIntoView({ block: "nearest" });
+    var fill = function () {
+      slot.textContent = text;
+      var place = slot.getBoundingClientRect();
+      if (place.bottom > window.innerHeight || place.top < 0) slot.scrollIntoView({ block: "nearest" });
+    };
+    // A live region just made is heard only once it changes: fill it a moment later.
+    if (made) setTimeout(fill, 60);
+    else fill();
     clearTimeout(feedbackTimers[action]);
     feedbackTimers[action] = setTimeout(function () { slot.textContent = ""; }, ok ? 5000 : 12000);
     return true;

@@ -297,6 +297,13 @@ def test_errors_and_confirmations_appear_beside_their_control(browser, app_serve
     expect(prompt.locator(".feedback")).to_contain_text("Write something, or choose to pass")
     assert serious_violations(phone) == []
 
+    # The team's too: a refused breakout shows in its card, not at the top of the console.
+    goto(console, 9)
+    breakout = console.locator("#activity-staff article", has_text="stand out for you")
+    breakout.get_by_role("button", name="Start breakout groups").click()
+    expect(breakout.locator(".feedback")).to_contain_text("at least 2 people")
+    expect(console.locator("#ws-error")).to_have_text("")
+
 
 def test_a_lost_connection_shows_wherever_the_page_is_scrolled(browser, app_server):
     console, code = open_run(browser, app_server, "Connection on a phone")

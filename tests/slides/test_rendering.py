@@ -50,7 +50,10 @@ def test_markdown_still_renders():
         "- **He Tāngata**: people\n- [Toolkit](https://digital.govt.nz/dpup/toolkit)"
     )
     assert "<strong>He Tāngata</strong>" in html
-    assert '<a href="https://digital.govt.nz/dpup/toolkit" target="_blank" rel="noopener noreferrer">' in html
+    link = (
+        '<a href="https://digital.govt.nz/dpup/toolkit" target="_blank" rel="noopener noreferrer">'
+    )
+    assert link in html
 
 
 def test_run_values_are_escaped():
