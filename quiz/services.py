@@ -50,20 +50,29 @@ def quiz_ask_again(*, run: Run, actor: Actor, interaction: int) -> Interaction:
     item = get_interaction(run, interaction)
     if item.kind != Kind.QUIZ or item.state != State.REVEALED:
         raise ActionError("Only a quiz question whose answer was revealed can be asked again.")
+    if item.asked_again:
+        raise ActionError("It has been asked again already: that one is open now.")
     keys = set(run.interactions.values_list("key", flat=True))
     number = 1
     while (key := f"again-{number}-{item.key}"[:80]) in keys:
         number += 1
+    # The copy belongs to the same slides (it closes when they are left, and is revealed on
+    # its answer slide); the first round leaves the room's screens, so nobody answers the
+    # second while looking at the first's answer.
     copy = Interaction.objects.create(
         run=run,
         kind=Kind.QUIZ,
         key=key,
+        slide_number=item.slide_number,
+        answer_slide_number=item.answer_slide_number,
         text=item.text,
         options=item.options,
         multiple=item.multiple,
         correct=item.correct,
         explanation=item.explanation,
     )
+    item.asked_again = True
+    item.save(update_fields=["asked_again"])
     open_interaction(copy, timezone.now())
     publish_live(run, "interaction.opened")
     return copy

@@ -87,11 +87,12 @@ def changed_for(run_id: int, participant_id: int) -> None:
     transaction.on_commit(send)
 
 
-def acknowledge(run_id: int, participant_id: int, event: str) -> None:
+def acknowledge(run_id: int, participant_id: int, event: str, **about) -> None:
     """Tell one participant, once this commits, that what they sent was saved (so their
-    browser can clear the box they typed it in: nothing typed is lost on an error)."""
+    browser can clear the box they typed it in: nothing typed is lost on an error). `about`
+    goes in the metadata (a chat line's id, so their page can label it "You")."""
     from sessions import broadcast
 
-    text = broadcast.envelope(event, "")
+    text = broadcast.envelope(event, "", extra=about or None)
     group = broadcast.participant_group_name(run_id, participant_id)
     transaction.on_commit(lambda: broadcast.send_now(group, text))

@@ -673,7 +673,7 @@ def chat_send(*, run: Run, actor: Actor, text: str, token: str | None = None) ->
             )
             if message.to_team:
                 activity.changed_for(run.pk, participant.pk)  # their own lines, in #my-chat
-            activity.acknowledge(run.pk, participant.pk, "chat.saved")
+            activity.acknowledge(run.pk, participant.pk, "chat.saved", message=message.pk)
         else:
             message = ChatMessage.objects.create(run=run, author_id=actor.user_id, text=text)
         activity.changed(run.pk, activity.CHAT)
@@ -799,8 +799,14 @@ def question_mark(
     hidden: bool | None = None, on_screen: bool | None = None,
 ) -> None:  # fmt: skip
     """The team marks a question answered, hides it, or puts it on the shared screen (one at
-    a time; a hidden question comes off)."""
+    a time; a hidden question comes off). Putting one on the screen takes the room's screen,
+    so it is for whoever runs the segment, as the scoreboard is."""
     check("question.moderate", actor)
+    if on_screen is not None:
+        run = lock_run(run)  # two at once must not leave two questions on the screen
+        check("question.show", actor, run.current_segment)
+        if on_screen:
+            require_open(run)
     changes = {}
     if answered is not None:
         changes["answered"] = answered

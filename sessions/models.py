@@ -61,7 +61,7 @@ class Status(models.TextChoices):
 
 class JoinCard(models.TextChoices):
     """Whether the shared screen shows how to join: by itself before the start and on the
-    first segment's slides, or as the team asked until the segment changes."""
+    first segment's slides, or as the team last asked (until they say otherwise)."""
 
     AUTO = "auto", "On the welcome slides"
     SHOWN = "shown", "Shown"
@@ -424,6 +424,9 @@ class Interaction(models.Model):
     )
     closed_with_slide = models.BooleanField(
         default=False, help_text="Closed because its slide was left: it opens again if it returns."
+    )
+    asked_again = models.BooleanField(
+        default=False, help_text="Quiz: revealed, then asked again as a new question."
     )
     timer_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)

@@ -65,6 +65,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "question.ask": frozenset({PARTICIPANT}),
     "question.upvote": frozenset({PARTICIPANT}),
     "question.moderate": TEAM,
+    "question.show": TIMEKEEPERS,
     # set-up
     "run.edit": frozenset({FACILITATOR}),
     "team.manage": frozenset({FACILITATOR}),

@@ -18,6 +18,7 @@ from sessions.models import (
     AudienceQuestion,
     Breakout,
     BreakoutGroup,
+    ChatMessage,
     Interaction,
     Kind,
     Participant,
@@ -57,8 +58,15 @@ def run_for_joining(run_id: int) -> Run:
 
 
 def participant_by_join_token(run_id: int, token: str) -> Participant | None:
-    """Who already joined the run with this join form (see services.participant_join)."""
-    return hotsql.fetch(Participant, "run_id = %s AND join_token = %s", [run_id, token])
+    """Who already joined the run with this join form (see services.participant_join).
+
+    The last condition repeats the unique index's own (written as Django writes it), so the
+    database looks the token up in that index instead of reading the run's participants."""
+    return hotsql.fetch(
+        Participant,
+        """run_id = %s AND join_token = %s AND NOT ("join_token" = '')""",
+        [run_id, token],
+    )
 
 
 def last_participant_number(run_id: int) -> int:
@@ -322,6 +330,8 @@ def current_interactions(run: Run) -> list[Interaction]:
     current = []
     for item in run.interactions.all():
         on_slide = now_slide in (item.slide_number, item.answer_slide_number)
+        if item.asked_again:
+            continue  # its second round is the one on the screens now
         if (
             item.state == State.OPEN
             or (item.state in (State.REVEALED, State.CLOSED) and on_slide)
@@ -579,24 +589,27 @@ def _personal_rows(participant_id: int) -> tuple[dict, list[int], list[int], int
     members = BreakoutGroup.members.through._meta.db_table
     group = BreakoutGroup._meta.db_table
     breakout = Breakout._meta.db_table
+    chat = ChatMessage._meta.db_table
     sql = f"""
-        SELECT 'a', interaction_id, choices, text, passed, volunteer
+        SELECT 'a', interaction_id, choices, text, passed, volunteer, id
           FROM {response} WHERE participant_id = %s
         UNION ALL
-        SELECT 'v', audiencequestion_id, NULL, NULL, NULL, NULL
+        SELECT 'v', audiencequestion_id, NULL, NULL, NULL, NULL, NULL
           FROM {voters} WHERE participant_id = %s
         UNION ALL
-        SELECT 'q', id, NULL, NULL, NULL, NULL FROM {question} WHERE participant_id = %s
+        SELECT 'q', id, NULL, NULL, NULL, NULL, NULL FROM {question} WHERE participant_id = %s
         UNION ALL
-        SELECT 'g', g.id, NULL, NULL, NULL, NULL
+        SELECT 'c', id, NULL, NULL, NULL, NULL, NULL FROM {chat} WHERE participant_id = %s
+        UNION ALL
+        SELECT 'g', g.id, NULL, NULL, NULL, NULL, NULL
           FROM {members} m JOIN {group} g ON g.id = m.breakoutgroup_id
           JOIN {breakout} b ON b.id = g.breakout_id
          WHERE m.participant_id = %s AND b.ended_at IS NULL
     """  # noqa: S608 - table names from the models, values as parameters
-    answers, votes, mine, group_id = {}, [], [], None
+    answers, votes, mine, lines, group_id = {}, [], [], [], None
     with connection.cursor() as cursor:
-        cursor.execute(sql, [participant_id] * 4)
-        for kind, number, choices, text, passed, volunteer in cursor.fetchall():
+        cursor.execute(sql, [participant_id] * 5)
+        for kind, number, choices, text, passed, volunteer, response_id in cursor.fetchall():
             if kind == "a":
                 if isinstance(choices, str):
                     choices = json.loads(choices)
@@ -605,21 +618,27 @@ def _personal_rows(participant_id: int) -> tuple[dict, list[int], list[int], int
                     "text": text or "",
                     "passed": bool(passed),
                     "volunteer": bool(volunteer),
+                    "id": response_id,
                 }
             elif kind == "v":
                 votes.append(number)
             elif kind == "q":
                 mine.append(number)
+            elif kind == "c":
+                lines.append(number)
             else:
                 group_id = number
-    return answers, votes, mine, group_id
+    return answers, votes, mine, lines, group_id
 
 
 def personal_context(participant: Participant) -> dict:
     """One participant's own state, for their eyes only."""
     run = participant.run
-    answers, votes, mine, group_id = _personal_rows(participant.pk)
+    answers, votes, mine, lines, group_id = _personal_rows(participant.pk)
     group = BreakoutGroup.objects.select_related("breakout").get(pk=group_id) if group_id else None
+    # Where they are in their group's list (the group's board is the same for all its members,
+    # and names nobody's row, so that no one's anonymous lines can be matched up).
+    slot = list(group.members.values_list("pk", flat=True)).index(participant.pk) if group else None
     state = {
         "answers": answers,
         "hand": participant.hand_raised_at is not None,
@@ -629,7 +648,8 @@ def personal_context(participant: Participant) -> dict:
         "scoreboard": participant.on_scoreboard,
         "named": participant.named_on_screens,
         "group": group.number if group else None,
-        "me": participant.pk,  # so their own name isn't listed among their group's
+        "group_slot": slot,
+        "chat": lines,  # their own chat lines, which their page labels "You"
     }
     own_chat = []
     if not run.chat_to_everyone:

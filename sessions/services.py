@@ -69,7 +69,8 @@ def _show_slide(run: Run, number: int) -> None:
     run.max_slide_shown = max(run.max_slide_shown, number)
     if number != previous:
         run.scoreboard_shown = False
-        run.questions.filter(on_screen=True).update(on_screen=False)
+        if run.questions.filter(on_screen=True).update(on_screen=False):
+            activity.changed(run.pk, activity.QUESTIONS)  # the team's list says it's off
     interactions.follow_slide(run, previous)
 
 
@@ -298,9 +299,18 @@ def participant_update(
     participant.show_name = show_name and bool(participant.display_name)
     participant.on_scoreboard = was_on_scoreboard and participant.named_on_screens
     participant.save(update_fields=["display_name", "show_name", "on_scoreboard"])
-    # Their name is on more than the roster: raised hands, questions, chat lines, responses.
-    for area in (activity.HANDS, activity.QUESTIONS, activity.CHAT, activity.RESPONSES):
-        activity.changed(participant.run_id, area)
+    # Their name is on more than the roster where they took part: raised hands, questions,
+    # chat lines, responses (and the scoreboard). Only those lists are sent again: a rename
+    # must not re-send the whole chat to a thousand phones when they never wrote in it.
+    named_in = {
+        activity.HANDS: participant.hand_raised_at is not None,
+        activity.QUESTIONS: participant.questions.exists(),
+        activity.CHAT: participant.chat_messages.exists(),
+        activity.RESPONSES: was_on_scoreboard or participant.responses.exists(),
+    }
+    for area, named in named_in.items():
+        if named:
+            activity.changed(participant.run_id, area)
     activity.changed_for(participant.run_id, participant.pk)  # their scoreboard button
     roster_changed(participant.run_id)
     return participant
@@ -318,6 +328,8 @@ def participant_leave(*, participant: Participant) -> None:
     )
     participant.responses.all().delete()
     participant.chat_messages.all().delete()
+    if participant.questions.filter(on_screen=True).exists():
+        activity.changed(participant.run_id, activity.SCREEN)  # it leaves the room's screen too
     participant.questions.all().delete()
     for question in participant.upvoted.all():
         question.voters.remove(participant)

@@ -126,7 +126,8 @@ class SlideAdmin(TellsAboutStartedRuns, admin.ModelAdmin):
         data = deck_data(slide.deck)
         fit = slide_fit(data, data.slide(slide.number))
         if not fit.fits:
-            return describe(fit)[0].upper() + describe(fit)[1:]
+            said = describe(fit)
+            return said[0].upper() + said[1:]
         return (
             f"Fits: even at the smallest text size its content takes about "
             f"{round(100 * fit.room)}% of the room there is."

@@ -26,7 +26,6 @@ SPLIT_GAP = 4 * 16 / 9
 SPLIT_MAIN = 1.7 / 2.7  # the slide's share of the width beside how to join
 SPLIT_POLL = 1.35 / 2.35  # and beside a poll's results
 FIT_SCALES = [1, 0.93, 0.86, 0.79, 0.72]  # data-fit-level 0 to 4 (the smallest body size)
-SMALLEST = FIT_SCALES[-1]
 BODY = 4.2  # body text at level 0
 LINE = 1.3  # line height
 SAFETY = 1.04  # browsers wrap a little differently: leave room
@@ -163,7 +162,6 @@ class SlideFit:
     title: str
     room: float
     level: int
-    layout: str
 
     @property
     def fits(self) -> bool:
@@ -258,7 +256,6 @@ def measure(
         title=title,
         room=needed[-1],
         level=level,
-        layout="split" if split else "full",
     )
 
 

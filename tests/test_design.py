@@ -24,6 +24,7 @@ PAIRS = [
     ("good", "paper", 4.5),
     ("focus", "paper", 3), ("focus", "wash", 3), ("focus", "canvas", 3),
     ("focus", "accent-wash", 3), ("focus", "warn-wash", 3),
+    ("paper", "pressed-off", 4.5),
     ("bar", "bar-track", 3), ("good", "bar-track", 3), ("field-line", "paper", 3),
 ]  # fmt: skip
 

@@ -162,6 +162,10 @@
     }
     if (info && (info.t === "chat.saved" || info.t === "question.saved")) {
       var chat = info.t === "chat.saved";
+      if (chat && mine && typeof info.message === "number" && mine.chat.indexOf(info.message) < 0) {
+        mine.chat.push(info.message); // their line, when it arrives, says "You"
+        applyMine(mine);
+      }
       clearSent(chat ? "chat-text" : "question-text");
       taken(chat ? "chat-form" : "question-form");
       showFeedback(chat ? "chat.send" : "question.ask", chat ? "Sent." :
@@ -405,7 +409,9 @@
 
   function syncClock() {
     // Only a freshly rendered agenda says what the server's time was: measure then.
-    var stamped = document.getElementById("agenda") || document.getElementById("controls");
+    // (The shared screen and phones have neither: their countdowns carry the stamp.)
+    var stamped = document.getElementById("agenda") || document.getElementById("controls") ||
+      document.querySelector("[data-closes-ms][data-now-ms]");
     if (stamped && stamped.dataset.nowMs && stamped.dataset.nowMs !== clockStamp) {
       clockStamp = stamped.dataset.nowMs;
       offset = Number(clockStamp) - Date.now();
@@ -551,15 +557,20 @@
     });
     applyVerdicts(state);
     document.dispatchEvent(new CustomEvent("live:mine", { detail: state })); // drafts.js
-    // Their own lines (rendered once for everyone) say "You".
-    document.querySelectorAll('[data-by="' + state.me + '"]').forEach(function (line) {
-      var by = line.querySelector(".chat-author, .by");
-      if (by && by.textContent !== "You") by.textContent = "You";
+    // Their own lines (rendered once for everyone, naming nobody's row) say "You".
+    var own = (state.chat || []).map(function (id) { return "#chat-" + id + " .chat-author"; });
+    Object.keys(state.answers).forEach(function (id) {
+      if (state.answers[id].id) own.push('[data-response="' + state.answers[id].id + '"] .by');
     });
+    if (own.length) {
+      document.querySelectorAll(own.join(", ")).forEach(function (by) {
+        if (by.textContent !== "You") by.textContent = "You";
+      });
+    }
     document.querySelectorAll(".group-members").forEach(function (list) {
       var others = 0;
-      list.querySelectorAll("[data-member]").forEach(function (member) {
-        member.hidden = Number(member.dataset.member) === state.me;
+      list.querySelectorAll("[data-slot]").forEach(function (member) {
+        member.hidden = Number(member.dataset.slot) === state.group_slot;
         if (!member.hidden) others += 1;
       });
       var alone = list.querySelector("[data-only-you]");

@@ -13,7 +13,12 @@
   var OWN_KEYS = "a[href], button, summary, input, textarea, select, [contenteditable], [role=button], [role=link], dialog";
 
   function ownsKeys(target) {
-    return !!(target && target.closest && target.closest(OWN_KEYS));
+    if (!target || !target.closest) return false;
+    if (target.closest(OWN_KEYS)) return true;
+    // A scrolling region reached with the keyboard (the notes, the chat) scrolls with these
+    // keys; clicked with the mouse, the page's keys still move the slides.
+    var region = target.closest('[tabindex="0"]');
+    try { return !!region && region.matches(":focus-visible"); } catch (e) { return false; }
   }
 
   function click(id) {
@@ -58,7 +63,9 @@
   document.addEventListener("click", function (event) {
     if (event.detail === 0) return;
     var pressed = event.target.closest && event.target.closest("button, summary");
-    if (pressed && !pressed.closest("dialog") && document.activeElement === pressed) {
+    // A button that opens a dialog keeps the focus, for the dialog to give it back to.
+    if (pressed && !pressed.closest("dialog") && !pressed.matches("[aria-haspopup=dialog]") &&
+        document.activeElement === pressed) {
       pressed.blur();
     }
   });
