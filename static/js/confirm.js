@@ -8,6 +8,7 @@
   var dialog = null;
   var pending = null; // the element waiting for an answer
   var confirmed = null; // the element allowed through once
+  var pendingPlace = null; // the id of the nearest part of the page holding it
 
   function build() {
     dialog = document.createElement("dialog");
@@ -30,6 +31,7 @@
   function ask(element) {
     if (!dialog) build();
     pending = element;
+    pendingPlace = place(element);
     dialog.querySelector("#confirm-title").textContent = element.dataset.confirmTitle || "Are you sure?";
     dialog.querySelector("#confirm-text").textContent = element.dataset.confirm;
     dialog.querySelector('[data-answer="yes"]').textContent =
@@ -38,9 +40,15 @@
     dialog.querySelector('[data-answer="no"]').focus(); // the safe choice has the focus
   }
 
+  function place(element) {
+    var holder = element.parentElement && element.parentElement.closest("[id]");
+    return holder ? holder.id : "";
+  }
+
   function twin(element) {
     // A live page may re-render the button while its dialog is open: its successor is the
-    // one that would do the same thing (same action and values, same words).
+    // one that would do the same thing (same action and values, same words), in the same
+    // part of the page (the same action can be offered twice, in a card and in a list).
     if (element.isConnected) return element;
     var matches = Array.prototype.filter.call(document.querySelectorAll("[data-confirm]"),
       function (other) {
@@ -48,7 +56,9 @@
           other.getAttribute("hx-vals") === element.getAttribute("hx-vals") &&
           other.textContent === element.textContent;
       });
-    return matches.length === 1 ? matches[0] : element;
+    var here = matches.filter(function (other) { return place(other) === pendingPlace; });
+    if (here.length) return here[0];
+    return matches.length ? matches[0] : element;
   }
 
   function close(yes) {
