@@ -69,12 +69,10 @@ def activity_parts(run: Run, areas: set[str]) -> dict[str, Callable[[Run], str]]
     parts: dict[str, list] = {STAFF: [], PARTICIPANTS: [], SCREEN: []}
     if activity.QUESTIONS in areas and run.questions.filter(on_screen=True).exists():
         areas = areas | {activity.SCREEN}
-    if activity.SCREEN in areas and not areas & {activity.RESPONSES, activity.BREAKOUTS}:
+    if areas & {activity.RESPONSES, activity.BREAKOUTS, activity.SCREEN}:
         parts[STAFF].append(_activity(STAFF))
         parts[SCREEN].append(_activity(SCREEN))
     if areas & {activity.RESPONSES, activity.BREAKOUTS}:
-        parts[STAFF].append(_activity(STAFF))
-        parts[SCREEN].append(_activity(SCREEN))
         current = selectors.current_interactions(run)
         if run.scoreboard_shown or any(
             view.public_results or view.responses

@@ -446,6 +446,10 @@ class Interaction(models.Model):
     def is_choice(self) -> bool:
         return self.kind in (Kind.POLL, Kind.QUIZ)
 
+    def on_slide(self, number: int) -> bool:
+        """Its slide, or its answer slide, is slide `number`."""
+        return number in (self.slide_number, self.answer_slide_number)
+
     def accepting(self, now) -> bool:
         """Open for answers at `now` (a quiz timer, if any, not yet run out)."""
         return self.state == State.OPEN and (self.closes_at is None or now < self.closes_at)

@@ -329,7 +329,7 @@ def current_interactions(run: Run) -> list[Interaction]:
     now_slide = run.slide_number
     current = []
     for item in run.interactions.all():
-        on_slide = now_slide in (item.slide_number, item.answer_slide_number)
+        on_slide = item.on_slide(now_slide)
         if item.asked_again:
             continue  # its second round is the one on the screens now
         if (
@@ -386,13 +386,16 @@ def interaction_view(
     if with_responses and not item.is_choice:
         named = item.responses.select_related("participant")
         if audience == "staff":
-            shortlisted = list(named.filter(shortlisted=True).exclude(text=""))
+            # Shortlisted or on the screen: the team always sees what the room sees.
+            shortlisted = list(
+                named.filter(models.Q(shortlisted=True) | models.Q(shown=True)).exclude(text="")
+            )
             latest = list(
                 named.exclude(text="")
-                .filter(shortlisted=False)
+                .filter(shortlisted=False, shown=False)
                 .order_by("-updated_at")[:RESPONSES_SHOWN]
             )
-            seen = {r.pk for r in latest}
+            seen = {r.pk for r in shortlisted + latest}
             volunteers = [r for r in named.filter(volunteer=True) if r.pk not in seen]
             # In the order they came, so shortlisting one doesn't move the list under the
             # pointer of whoever is choosing what to show.
@@ -404,15 +407,14 @@ def interaction_view(
 
 def activity_context(run: Run, audience: str) -> dict:
     now = timezone.now()
-    current = current_interactions(run)
-    views = [interaction_view(item, audience=audience, now=now) for item in current]
+    views = [
+        interaction_view(item, audience=audience, now=now) for item in current_interactions(run)
+    ]
     context = {"run": run, "views": views, "now_ms": _ms(now)}
     if audience == "participants":
         # A phone shows an open or revealed quiz question once: in its card, not on the slide.
         context["question_elsewhere"] = any(
-            view.item.kind == Kind.QUIZ
-            and run.slide_number in (view.item.slide_number, view.item.answer_slide_number)
-            for view in views
+            view.item.kind == Kind.QUIZ and view.item.on_slide(run.slide_number) for view in views
         )
     if audience == "staff":
         context["all_interactions"] = list(run.interactions.all())
@@ -431,8 +433,11 @@ def activity_context(run: Run, audience: str) -> dict:
     if audience == "screen":
         context["stage"] = stage_state(run, views, context.get("scoreboard"))
     elif audience == "staff":
-        # "On the screen now": what the room sees, from the screen's own view of it.
-        screen_views = [interaction_view(item, audience="screen", now=now) for item in current]
+        # "On the screen now": what the room sees. The screen's view of each is the team's,
+        # but for the responses: only those shown (always among the team's, above).
+        screen_views = [
+            replace(view, responses=[r for r in view.responses if r.shown]) for view in views
+        ]
         context["on_screen"] = stage_state(run, screen_views, context.get("scoreboard"))
         context["screen_slide"] = slide_for(run, run.slide_number, notes=False)
     return context
@@ -477,11 +482,7 @@ def stage_state(run: Run, views: list[InteractionView], scoreboard: list | None 
     stage = Stage(join=run.join_card_shown)
     for view in views:
         item = view.item
-        own_quiz = item.kind == Kind.QUIZ and run.slide_number in (
-            item.slide_number,
-            item.answer_slide_number,
-        )
-        if own_quiz and view.revealed:
+        if item.kind == Kind.QUIZ and item.on_slide(run.slide_number) and view.revealed:
             stage.quiz = view
         elif item.kind == Kind.POLL and view.public_results:
             stage.aside.append(view)
