@@ -22,9 +22,9 @@ from dpup_workshop.http import WsgiBridge  # noqa: E402
 django_http_app = WsgiBridge(wsgi_application, threads=settings.HTTP_THREADS)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware  # noqa: E402
 
+from dpup_workshop.origins import SameOriginValidator  # noqa: E402
 from dpup_workshop.routing import websocket_urlpatterns  # noqa: E402
 
 # Everything loaded so far lives as long as the process: keep the cyclic garbage collector
@@ -37,7 +37,7 @@ gc.set_threshold(50_000, 20, 20)
 application = ProtocolTypeRouter(
     {
         "http": django_http_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": SameOriginValidator(
             # No session or auth middleware: they wrap every message sent. The consumer reads
             # the session cookie and, for team views only, the user, in its one trip to the
             # database on connect.

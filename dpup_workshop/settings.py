@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,6 +42,8 @@ if ENVIRONMENT not in {"development", "production"}:
 PRODUCTION = ENVIRONMENT == "production"
 DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
 
+# Development only: a fixed, clearly insecure key so sessions survive restarts.
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if PRODUCTION:
@@ -56,9 +59,28 @@ if PRODUCTION:
             + " set in the environment: SECRET_KEY to a long random string, ALLOWED_HOSTS to "
             "the comma-separated host names the site is served on (e.g. workshop.example.org)."
         )
+    # What Django's security.W009 deploy check only warns about: sessions, password reset
+    # links and CSRF tokens are signed with this key, so a guessable one is refused outright.
+    # (The message never repeats the key: it ends up in logs.)
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+        weakness = "is the development key, which is public"
+    elif SECRET_KEY.startswith("django-insecure"):
+        weakness = 'starts with "django-insecure", which marks a key for development only'
+    elif len(SECRET_KEY) < 50:
+        weakness = f"is {len(SECRET_KEY)} character{'s' if len(SECRET_KEY) != 1 else ''} long"
+    elif len(set(SECRET_KEY)) < 5:
+        weakness = f"has only {len(set(SECRET_KEY))} different characters"
+    else:
+        weakness = ""
+    if weakness:
+        raise ImproperlyConfigured(
+            f"Production mode (DJANGO_ENV=production) refuses to start: the SECRET_KEY "
+            f"{weakness}. Set SECRET_KEY to a random value of at least 50 characters, and "
+            'keep it secret; make one with: python -c "import secrets; '
+            'print(secrets.token_urlsafe(50))"'
+        )
 else:
-    # Development only: a fixed, clearly insecure key so sessions survive restarts.
-    SECRET_KEY = SECRET_KEY or "django-insecure-development-key-do-not-use-in-production"
+    SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -79,6 +101,8 @@ INSTALLED_APPS = [
     "slides",
     "quiz",
     "sessions.apps.RunsConfig",
+    # Login throttling; its lockouts are listed (and lifted) in the admin under "Axes".
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -90,8 +114,29 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "sessions.middleware.RefusalsAsPages",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy: scripts, styles, fonts and images only from the site itself (no
+# inline script, event handler or style attribute runs), websockets only to it, no plug-ins,
+# and no page may be framed by another site. Every page works under it: the browser tests
+# fail on any violation the browser reports.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 ROOT_URLCONF = "dpup_workshop.urls"
 ASGI_APPLICATION = "dpup_workshop.asgi.application"
@@ -199,9 +244,42 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Sessions live in a signed cookie: a browser's identity in a run costs no database write on
-# join and no read on every reconnect, and survives a server restart.
-SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+
+# Login throttling (django-axes), for the site's login and the admin's. Axes' backend comes
+# first: it refuses a locked-out username before any password is checked, so while locked
+# out the right password is refused too (and says nothing about whether it was right).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# 5 failed sign-ins lock the username out: from one address (username + address), and also
+# spread over any number of addresses (username alone), against guessing from many machines.
+# Not the address alone: other accounts signing in from the same office are not locked out.
+# Unknown usernames are counted and locked out the same way, so a lockout says nothing about
+# which accounts exist.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_FAILURE_LIMIT = 5
+# The lockout ends 15 minutes after the latest attempt; each attempt while locked out (the
+# right password included) starts the 15 minutes again. An admin lifts it sooner by deleting
+# the username's access attempts in the admin (or `manage.py axes_reset_username NAME`).
+AXES_COOLOFF_TIME = 0.25  # hours (axes reads a number as hours): 15 minutes
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# A successful sign-in clears that username's failures: a few typos don't add up over days.
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Who is signing in (and joining, for the join limits): see dpup_workshop/clients.py.
+CLIENT_IP_FROM_X_FORWARDED_FOR = env_bool("BEHIND_TLS_PROXY", default=False)
+AXES_CLIENT_IP_CALLABLE = "dpup_workshop.clients.client_address"
+
+# Sessions are kept on the server, so signing out, a password change or an admin's "Sign out
+# everywhere" ends every copy of one (a copied cookie included). With Redis they are read
+# through its cache, which every process shares; without it, from the database.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

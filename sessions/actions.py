@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dpup_workshop.text import InvalidText
+from dpup_workshop.text import clean as clean_text
 from quiz import services as quiz_services
 from sessions import interactions, services
 from sessions.models import Run
@@ -17,7 +19,12 @@ from sessions.permissions import ACTIONS, Actor
 
 
 class PayloadError(ValueError):
-    """The message is well-formed JSON but its fields are wrong."""
+    """The message is well-formed JSON but its fields are wrong (`code` "invalid": its text
+    can't be stored at all, see dpup_workshop.text)."""
+
+    def __init__(self, message: str, code: str = "bad_payload"):
+        super().__init__(message)
+        self.code = code
 
 
 def _int(value: Any) -> int:
@@ -58,9 +65,10 @@ def boolean(value: Any) -> bool:
 
 
 def text(value: Any) -> str:
+    """Typed text, cleaned by the one rule (dpup_workshop.text); services set the limits."""
     if not isinstance(value, str) or len(value) > 2000:
         raise ValueError
-    return value
+    return clean_text(value, multiline=True)
 
 
 def token(value: Any) -> str:
@@ -80,7 +88,7 @@ def lines(value: Any) -> list[str]:
         value = value.splitlines()
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ValueError
-    return value
+    return [clean_text(item) for item in value]
 
 
 @dataclass(frozen=True)
@@ -95,7 +103,8 @@ class ActionSpec:
         known = set(self.fields) | set(self.optional) | {"action", "HEADERS"}
         extra = set(payload) - known
         if extra:
-            raise PayloadError(f"Unexpected field(s) for {self.name}: {', '.join(sorted(extra))}.")
+            names = ", ".join(repr(name[:40]) for name in sorted(extra)[:5])
+            raise PayloadError(f"Unexpected field(s) for {self.name}: {names}.")
         cleaned = {}
         for name, convert in (self.fields | self.optional).items():
             if name not in payload:
@@ -104,7 +113,9 @@ class ActionSpec:
                 continue
             try:
                 cleaned[name] = convert(payload[name])
-            except (TypeError, ValueError):
+            except InvalidText as exc:
+                raise PayloadError(str(exc), code="invalid") from None
+            except (TypeError, ValueError, OverflowError):
                 raise PayloadError(f"'{name}' is not valid for {self.name}.") from None
         return cleaned
 

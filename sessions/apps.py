@@ -6,3 +6,6 @@ class RunsConfig(AppConfig):
     name = "sessions"
     label = "runs"
     verbose_name = "Workshop runs"
+
+    def ready(self) -> None:
+        from sessions import signins  # noqa: F401  (connects the signing-in receivers)

@@ -42,6 +42,11 @@ def participant_group_name(run_id: int, participant_id: int) -> str:
     return f"run-{run_id}-p-{participant_id}"
 
 
+def user_group_name(user_id: int) -> str:
+    """Every open team view of one signed-in person, in any run (for signing out)."""
+    return f"user-{user_id}"
+
+
 def envelope(
     event: str,
     html: str,

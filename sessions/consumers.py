@@ -15,6 +15,7 @@ import functools
 import json
 import logging
 import time
+import traceback
 from dataclasses import dataclass
 from importlib import import_module
 from types import SimpleNamespace
@@ -31,12 +32,14 @@ from django.utils.html import escape
 
 from dpup_workshop import eventloop
 from dpup_workshop.layers import text_frame
+from dpup_workshop.text import InvalidText, json_is_valid_unicode
 from sessions import actions, broadcast, fragments, services
 from sessions.batching import batcher
 from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
 from sessions.models import Participant, ParticipantStatus, Run
 from sessions.permissions import ActionError, Actor, PermissionDenied, check
 from sessions.selectors import actor_for_participant, actor_for_user, participant_for_socket
+from sessions.sessionkeys import participant_ids
 
 logger = logging.getLogger(__name__)
 
@@ -87,13 +90,13 @@ def _user(scope):
 
 def _resolve(scope) -> Caller | int:
     """Who is connecting, or a close code. One trip to the database thread, a query or two."""
-    scope["session"] = _session(scope)
     code = scope["url_route"]["kwargs"]["code"]
     view = parse_qs(scope.get("query_string", b"").decode()).get("view", ["participant"])[0]
     if view in TEAM_VIEWS:
         run = Run.objects.filter(code=code).first()
         if run is None:
             return CLOSE_NOT_FOUND
+        scope["session"] = _session(scope)
         user = _user(scope)
         if user is None or not user.is_authenticated:
             return CLOSE_SIGNED_OUT
@@ -101,14 +104,8 @@ def _resolve(scope) -> Caller | int:
         if not actor.is_team:
             return CLOSE_FORBIDDEN
         return Caller(run, actor, SCREEN if view == "screen" else STAFF)
-    session = scope.get("session")
-    # The session names the participant per run id; the code names the run.
-    ids = [
-        value
-        for key, value in (session.items() if session is not None else ())
-        if key.startswith("runs:") and key.endswith(":participant")
-    ]
-    run, participant = participant_for_socket(code, ids)
+    # The browser's signed cookies name its participant per run; the code names the run.
+    run, participant = participant_for_socket(code, participant_ids(scope.get("cookies", {})))
     if participant is None:
         return CLOSE_NOT_FOUND if run is None else CLOSE_FORBIDDEN
     if participant.refused or participant.status == ParticipantStatus.LEFT:
@@ -262,6 +259,8 @@ class RunConsumer(AsyncWebsocketConsumer):
             await self._join_group(
                 broadcast.participant_group_name(resolved.run.pk, resolved.participant_id)
             )
+        if resolved.actor.is_team:
+            await self._join_group(broadcast.user_group_name(resolved.actor.user_id))
         self.tokens, self.refilled = float(BURST), time.monotonic()
         await self.accept()
         # Rendered before joining the groups: an event in between arrives with a `prev` the
@@ -285,6 +284,15 @@ class RunConsumer(AsyncWebsocketConsumer):
 
     async def _join(self, audience: str) -> None:
         await self._join_group(broadcast.run_group_name(self.caller.run.pk, audience))
+
+    def _still_signed_in(self) -> bool:
+        """A team view's ping: is its session still the signed-in one (not ended, expired or
+        outdated by a password change)? If so, the team sees it is still connected."""
+        user = _user({"session": _session(self.scope)})
+        if user is None or user.pk != self.caller.actor.user_id:
+            return False
+        services.presence_seen(channel_name=self.channel_name)
+        return True
 
     async def disconnect(self, code) -> None:
         # The base class leaves self.groups; only the team's presence is ours to clear.
@@ -323,7 +331,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         if text_data is None:
             await self.send(text_data=error_message("bad_message", "Send JSON text, not binary."))
             return
-        if len(text_data.encode()) > settings.WS_MAX_MESSAGE_BYTES:
+        if len(text_data.encode("utf-8", "surrogatepass")) > settings.WS_MAX_MESSAGE_BYTES:
             await self.send(
                 text_data=error_message(
                     "too_large",
@@ -338,21 +346,42 @@ class RunConsumer(AsyncWebsocketConsumer):
             return
         try:
             payload = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
             await self.send(
                 text_data=error_message("bad_message", "That message is not valid JSON.")
             )
+            return
+        if not json_is_valid_unicode(payload):
+            await self.send(text_data=error_message("invalid", InvalidText.message))
             return
         action = payload.get("action") if isinstance(payload, dict) else None
         if not isinstance(action, str):
             await self.send(text_data=error_message("bad_message", "A message needs an 'action'."))
             return
+        try:
+            await self._act(action, payload)
+        except Exception as exc:
+            # A bug, not the sender's doing: say so to this socket, keep it, log it once by
+            # action name and where it happened (the payload, and the exception's message,
+            # which may quote it, stay out of the log).
+            logger.error(
+                "Action %s failed: %s\n%s",
+                action if action in actions.REGISTRY else "(unknown)",
+                type(exc).__name__,
+                "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+            )
+            message = "That didn't work because of a problem on our side. Please try again."
+            await self._send_text(error_message("server_error", message, action[:60]))
+
+    async def _act(self, action: str, payload: dict) -> None:
         if action == "sync":
             await self.send(text_data=await database_sync_to_async(_snapshot)(self.caller))
             return
         if action == "ping":
             if self.caller.actor.is_team:
-                await database_sync_to_async(services.presence_seen)(channel_name=self.channel_name)
+                signed_in = await database_sync_to_async(self._still_signed_in)()
+                if not signed_in:
+                    await self.close(code=CLOSE_SIGNED_OUT)
             return
         if self.caller.read_only and action in actions.REGISTRY:
             await self.send(
@@ -374,7 +403,7 @@ class RunConsumer(AsyncWebsocketConsumer):
                 action, payload, run=self.caller.run, actor=self.caller.actor
             )
         except actions.PayloadError as exc:
-            await self.send(text_data=error_message("bad_payload", str(exc), action))
+            await self.send(text_data=error_message(exc.code, str(exc), action))
         except PermissionDenied as exc:
             await self.send(text_data=error_message("forbidden", str(exc), action))
         except ActionError as exc:
@@ -383,7 +412,17 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def _answer(self, payload: dict) -> None:
         """Answers go through the batcher: written with others, acknowledged after commit."""
         spec = actions.REGISTRY["answer.choose"]
-        about = {k: payload.get(k) for k in ("interaction", "choice") if k in payload}
+        # Which button the reply is about, echoed only as the ids a page sends (not NaN,
+        # huge numbers or nested values, which the page couldn't read back).
+        about = {
+            k: v
+            for k in ("interaction", "choice")
+            if type(v := payload.get(k)) is int
+            and abs(v) < 2**53
+            or isinstance(v, str)
+            and v.isdigit()
+            and len(v) < 16
+        }
         try:
             fields = spec.clean(payload)
             check(spec.permission, self.caller.actor)
@@ -395,7 +434,7 @@ class RunConsumer(AsyncWebsocketConsumer):
                 selected=fields.get("selected", True),
             )
         except actions.PayloadError as exc:
-            await self._send_text(error_message("bad_payload", str(exc), spec.name, about))
+            await self._send_text(error_message(exc.code, str(exc), spec.name, about))
         except PermissionDenied as exc:
             await self._send_text(error_message("forbidden", str(exc), spec.name, about))
         except ActionError as exc:
@@ -442,6 +481,12 @@ class RunConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         caller.actor = actor
+
+    async def session_ended(self, event) -> None:
+        """This person signed out (this session, or everywhere): their team views close."""
+        key = self.scope.get("cookies", {}).get(settings.SESSION_COOKIE_NAME)
+        if event.get("session_key") in (None, key):
+            await self.close(code=CLOSE_SIGNED_OUT)
 
     async def participant_gone(self, event) -> None:
         """Removed by the host, turned away from the waiting room, or left: say so and close

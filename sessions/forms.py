@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from dpup_workshop.text import InvalidText, clean
 from sessions.models import CODE_ALPHABET, CODE_LENGTH, Plan, Run, normalise_code
 from slides.models import Deck, Role
 
@@ -15,6 +16,24 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class TypedText(forms.CharField):
+    """Text a person types, cleaned by the site's one rule (dpup_workshop.text) before the
+    field's own checks, so `max_length` counts what is stored."""
+
+    multiline = False
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return clean(value, multiline=self.multiline)
+        except InvalidText as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+class TypedLines(TypedText):
+    multiline = True
 
 
 def _team_choices():
@@ -88,6 +107,12 @@ class RunForm(forms.ModelForm):
                 "",
             ),
         }  # fmt: skip
+        field_classes = {
+            "title": TypedText,
+            "agency_name": TypedText,
+            "agency_initiatives": TypedLines,
+            "recordings_audience": TypedText,
+        }
         widgets = {
             "scheduled_at": DateTimeLocalInput(),
             "agency_initiatives": forms.Textarea(attrs={"rows": 4}),
@@ -179,7 +204,7 @@ class JoinForm(forms.Form):
     # Filled in by static/js/once.js (see services.participant_join); without it, each post
     # is a new participant.
     token = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-fresh": ""}))
-    display_name = forms.CharField(
+    display_name = TypedText(
         label="Your name (optional)",
         max_length=60,
         required=False,
@@ -192,12 +217,6 @@ class JoinForm(forms.Form):
         help_text="If you don't tick this, shared screens show you as 'Anonymous'. "
         "The facilitation team always sees the name you give.",
     )
-
-    def clean_display_name(self) -> str:
-        name = " ".join(self.cleaned_data["display_name"].split())
-        if any(ord(ch) < 32 for ch in name):
-            raise forms.ValidationError("Use letters, digits and punctuation only.")
-        return name
 
     def clean_token(self) -> str:
         return _clean_token(self, "check your name and join again")

@@ -39,6 +39,8 @@ RESPONSE_MAX = 1000
 QUESTION_MAX = 300
 CHAT_BURST = 5  # messages per CHAT_WINDOW seconds, per person
 CHAT_WINDOW = 10
+HAND_CHANGES = 6  # raising or lowering one's hand, per HAND_WINDOW seconds, per person
+HAND_WINDOW = 30
 BREAKOUT_MIN_SECONDS = 5 * 60
 RESPONSES_ON_SCREEN = 6  # as many response cards as the shared screen's stage holds
 
@@ -710,7 +712,18 @@ def hand_raise(*, run: Run, actor: Actor, raised: bool) -> None:
     check("hand.raise", actor)
     participant = participant_in_room(actor)
     require_open(participant.run)
-    participant.hand_raised_at = (participant.hand_raised_at or _now()) if raised else None
+    if raised == (participant.hand_raised_at is not None):
+        # Already so (a double tap, or the message sent twice): nothing new for the team; the
+        # person's own page is brought up to date in case it showed otherwise.
+        activity.changed_for(run.pk, participant.pk)
+        return
+    # Each change is a push to the team: a hand waved up and down is held back.
+    if not allow(f"hand:{run.pk}", str(participant.pk), limit=HAND_CHANGES, window=HAND_WINDOW):
+        raise ActionError(
+            "You've raised and lowered your hand several times in a few seconds: wait a "
+            "moment, then try again."
+        )
+    participant.hand_raised_at = _now() if raised else None
     participant.save(update_fields=["hand_raised_at"])
     activity.changed_for(run.pk, participant.pk)
     activity.changed(run.pk, activity.HANDS)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +32,12 @@ def new_code() -> str:
 def normalise_code(text: str) -> str:
     """What someone typed or read aloud -> a code: case, spaces and hyphens don't matter."""
     return "".join(ch for ch in text.upper() if ch not in " -_.\t")
+
+
+def join_link_key(code: str) -> str:
+    """The join link's key for a run's code: signed with the site's secret, so nobody can make
+    one for a code they don't already have the link to."""
+    return signing.Signer(salt="runs.join-link").signature(code)
 
 
 def format_code(code: str) -> str:
@@ -168,7 +176,10 @@ class Run(models.Model):
 
     @property
     def join_path(self) -> str:
-        return reverse("runs:join", kwargs={"code": self.code})
+        """The join link (and QR code): the code, and a key that lets it in even from an
+        address that is refused codes for guessing (see views._by_code)."""
+        query = urlencode({"k": join_link_key(self.code)})
+        return f"{reverse('runs:join', kwargs={'code': self.code})}?{query}"
 
     @property
     def deck_data(self) -> DeckData:
@@ -377,6 +388,34 @@ class Presence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.view}"
+
+
+class SignedInSession(models.Model):
+    """A signed-in browser's session, so an admin can end every one of a person's sessions
+    ("Sign out everywhere"). It goes with its session: signing out, expiry (`clearsessions`)
+    and sign out everywhere delete the session, and this row with it."""
+
+    session = models.OneToOneField(
+        "sessions.Session", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions"
+    )
+    signed_in_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user} since {self.signed_in_at:%Y-%m-%d %H:%M}"
+
+
+class RateCount(models.Model):
+    """One count of sessions.ratelimit: attempts by someone in one window of time."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.FloatField(db_index=True)  # seconds since the epoch
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
 
 
 # --- interactions: share-out prompts, polls and quiz questions --------------------------------

@@ -107,12 +107,22 @@ class Actor:
         )
 
 
+ROLE_NAMES = {
+    FACILITATOR: "the facilitator",
+    HOST: "the host",
+    PRESENTER: "a presenter",
+    CONTROLLER: "whoever runs the current segment",
+    PARTICIPANT: "participants",
+}
+
+
 def describe(roles: frozenset[str]) -> str:
-    names = {
-        CONTROLLER: "the facilitator or whoever owns the current segment",
-        PARTICIPANT: "participants",
-    }
-    return " or ".join(sorted(names.get(role, f"the {role}") for role in roles))
+    """Who may, each named once: "the facilitator, the host or whoever runs the current
+    segment" (the facilitator runs every segment, so CONTROLLER includes them)."""
+    if CONTROLLER in roles:
+        roles = roles | {FACILITATOR}
+    names = [name for role, name in ROLE_NAMES.items() if role in roles]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def allowed(action: str, actor: Actor, segment=None) -> bool:

@@ -1,39 +1,101 @@
-"""A fixed-window counter in the cache.
+"""Fixed-window counters every server process sees.
 
-With REDIS_URL the cache is shared by every process. Without it each worker process counts in
-its own memory: a person's socket stays with one worker, so chat and question limits hold as
-they are; an address's joins are spread over the workers, so up to the limit per worker (a
-room behind one address is not refused early).
+A person's sockets may be served by different processes, and a room's joins by all of them,
+so a count kept in one process's memory lets through a multiple of the limit. Counts are
+kept where every process reads them:
+
+- with REDIS_URL, in the shared cache (Redis' INCR, atomic);
+- without it, in the database: one row per key and window, added to in a single
+  INSERT ... ON CONFLICT DO UPDATE ... RETURNING, which SQLite and PostgreSQL both run
+  atomically. A count taken inside a service's transaction goes with it: an action that
+  fails and rolls back was not counted.
+
+The database store is written by hand because Django's database cache can't count atomically
+(its `incr` reads, then writes, so two processes can both see 4 and both write 5), and the
+in-memory cache is one per process; tests/sessions/test_ratelimit.py races two processes.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
+
+# Expired windows are swept every this many counts, per process.
+SWEEP_EVERY = 500
+_counted = itertools.count(1)
 
 
-def _key(scope: str, who: str, window: int) -> str:
-    return f"ratelimit:{scope}:{who}:{int(time.time() // window)}"
+def _window(scope: str, who: str, window: int) -> tuple[str, float]:
+    """The key of the current window and when it ends (seconds since the epoch)."""
+    number = int(time.time() // window)
+    return f"ratelimit:{scope}:{who}:{number}", float((number + 1) * window)
+
+
+def _names() -> tuple[str, str, str, str]:
+    from sessions.models import RateCount
+
+    quote = connection.ops.quote_name
+    return (
+        quote(RateCount._meta.db_table),
+        *(quote(RateCount._meta.get_field(name).column) for name in ("key", "count", "expires_at")),
+    )
+
+
+def _count_in_database(key: str, ends: float) -> int:
+    table, key_column, count, expires = _names()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key_column}, {count}, {expires}) VALUES (%s, 1, %s) "
+            f"ON CONFLICT ({key_column}) DO UPDATE SET {count} = {table}.{count} + 1 "
+            f"RETURNING {count}",
+            [key, ends],
+        )
+        (total,) = cursor.fetchone()
+        if next(_counted) % SWEEP_EVERY == 0:
+            cursor.execute(f"DELETE FROM {table} WHERE {expires} < %s", [time.time()])
+    return total
+
+
+def _read_from_database(key: str) -> int:
+    table, key_column, count, _ = _names()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {count} FROM {table} WHERE {key_column} = %s", [key])
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def _count_in_cache(key: str, window: int) -> int:
+    if cache.add(key, 1, timeout=window + 1):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window + 1)
+        return 1
+
+
+def _shared_cache() -> bool:
+    return bool(settings.REDIS_URL)
 
 
 def allow(scope: str, who: str, *, limit: int, window: int) -> bool:
     """Count one attempt; False once `who` has made more than `limit` in this window."""
-    key = _key(scope, who, window)
-    if cache.add(key, 1, timeout=window + 1):
-        return True
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 1)
-        return True
+    key, ends = _window(scope, who, window)
+    count = _count_in_cache(key, window) if _shared_cache() else _count_in_database(key, ends)
     return count <= limit
 
 
 def over(scope: str, who: str, *, limit: int, window: int) -> bool:
     """Whether `who` has already made `limit` attempts in this window (without counting one)."""
-    return (cache.get(_key(scope, who, window)) or 0) >= limit
+    key, _ = _window(scope, who, window)
+    count = (cache.get(key) or 0) if _shared_cache() else _read_from_database(key)
+    return count >= limit
 
 
-def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+def retry_after(window: int) -> int:
+    """Seconds until the current window ends (for a Retry-After header)."""
+    return max(1, int(window - time.time() % window) + 1)

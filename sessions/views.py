@@ -20,15 +20,24 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from sessions import fragments, selectors, services
+from dpup_workshop.clients import client_address
+from sessions import fragments, selectors, services, sessionkeys
 from sessions.forms import InviteForm, JoinCodeForm, JoinForm, RunForm, TeamMemberForm
-from sessions.models import Participant, ParticipantStatus, RoleInvite, Run, Status, TeamMember
+from sessions.models import (
+    Participant,
+    ParticipantStatus,
+    RoleInvite,
+    Run,
+    Status,
+    TeamMember,
+    join_link_key,
+)
 from sessions.permissions import FACILITATOR, ActionError, Actor
-from sessions.ratelimit import allow, client_address, over
-from sessions.sessionkeys import participant_session_key
+from sessions.ratelimit import allow, over, retry_after
 from slides.models import Role
 
 ROLE_VIEWS = {
@@ -47,7 +56,7 @@ def _team_run(request: HttpRequest, code: str) -> tuple[Run, Actor]:
 
 
 def _participant(request: HttpRequest, run: Run) -> Participant | None:
-    participant_id = request.session.get(participant_session_key(run))
+    participant_id = sessionkeys.participant_id(request, run.pk)
     if participant_id is None:
         return None
     return run.participants.filter(pk=participant_id).first()
@@ -81,7 +90,17 @@ def _joining_too_often(request: HttpRequest, run: Run) -> bool:
 
 
 def _too_many(request: HttpRequest, *, guessing: bool = True) -> HttpResponse:
-    return render(request, "runs/too_many.html", {"guessing": guessing}, status=429)
+    wait = retry_after(settings.JOIN_RATE_WINDOW)
+    context = {"guessing": guessing, "minutes": max(1, round(wait / 60))}
+    response = render(request, "runs/too_many.html", context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _by_link(request: HttpRequest, code: str) -> bool:
+    """Whether the request came by the run's join link or QR code (its key matches)."""
+    key = request.GET.get("k", "")
+    return bool(key) and constant_time_compare(key, join_link_key(code))
 
 
 class _Guessing(Exception):
@@ -110,7 +129,12 @@ def _by_code(
     """
     run = find(code) if find else Run.objects.filter(code=code).first()
     participant = _participant(request, run) if run is not None else None
-    if participant is None and not request.user.is_authenticated and _guessing(request):
+    if (
+        participant is None
+        and not request.user.is_authenticated
+        and not _by_link(request, code)
+        and _guessing(request)
+    ):
         raise _Guessing
     if run is None:
         _wrong_code(request)
@@ -235,7 +259,9 @@ def invite_create(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def invite_revoke(request: HttpRequest, code: str, invite_id: int) -> HttpResponse:
     run, actor = _facilitator_run(request, code)
-    services.invite_revoke(run=run, actor=actor, invite=get_object_or_404(RoleInvite, pk=invite_id))
+    # Another run's invite is as unknown here as one that doesn't exist.
+    invite = get_object_or_404(RoleInvite, pk=invite_id, run=run)
+    services.invite_revoke(run=run, actor=actor, invite=invite)
     return redirect(reverse("runs:settings", kwargs={"code": run.code}) + "#invites")
 
 
@@ -456,8 +482,9 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 # It ended between reading the run and joining it: the page says so.
                 status = 409
             else:
-                request.session[participant_session_key(run)] = joined.pk
-                return redirect("runs:participant", code=run.code)
+                response = redirect("runs:participant", code=run.code)
+                sessionkeys.remember(response, run.pk, joined.pk)
+                return response
     page_run = Run.objects.filter(pk=run.pk).first()
     if page_run is None:
         raise Http404("No workshop has that code.")
@@ -491,10 +518,11 @@ def my_data(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("leave"):
             services.participant_leave(participant=participant)
-            if not participant.refused:  # the browser keeps a refusal: see `join`
-                request.session.pop(participant_session_key(run), None)
             context = {"run": run, "left": True, "participant": participant}
-            return render(request, "runs/gone.html", context)
+            response = render(request, "runs/gone.html", context)
+            if not participant.refused:  # the browser keeps a refusal: see `join`
+                sessionkeys.forget(response, run.pk)
+            return response
         if form.is_valid():
             services.participant_update(
                 participant=participant,

@@ -25,6 +25,23 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _login_passes_a_request(monkeypatch):
+    """django-axes (login throttling) needs the request in authenticate(); Client.login gives
+    none. Give it one as the client's own requests look, as axes' docs suggest, so axes stays
+    on in every test and counts these logins like real ones."""
+    from django.test import RequestFactory
+    from django.test.client import ClientMixin
+
+    login = ClientMixin.login
+
+    def login_with_request(self, **credentials):
+        credentials.setdefault("request", RequestFactory(**self.defaults).post("/accounts/login/"))
+        return login(self, **credentials)
+
+    monkeypatch.setattr(ClientMixin, "login", login_with_request)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # Rate-limit counters live in the cache: each test starts with none.
     from django.core.cache import cache

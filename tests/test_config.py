@@ -19,6 +19,9 @@ PROBE = (
     "'cache': settings.CACHES['default']['BACKEND'], 'debug': settings.DEBUG}))"
 )
 POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
+# A proper production key: what `python -c "import secrets; print(secrets.token_urlsafe(50))"`
+# prints (67 characters).
+GOOD_KEY = "T0QhJ3rL8vN2xW5bY7cD9eF1gH4jK6mP8qR0sU2wZ4aB6dE8fG0hJ2kL4nM6pQ8rS0t"
 REDIS = "redis://127.0.0.1:6379/0"
 
 
@@ -85,7 +88,7 @@ def test_healthz_reports_a_dead_redis():
     ("env", "missing"),
     [
         ({}, "SECRET_KEY and ALLOWED_HOSTS"),
-        ({"SECRET_KEY": "x" * 60}, "ALLOWED_HOSTS"),
+        ({"SECRET_KEY": GOOD_KEY}, "ALLOWED_HOSTS"),
         ({"ALLOWED_HOSTS": "workshop.example.org"}, "SECRET_KEY"),
     ],
 )
@@ -95,6 +98,29 @@ def test_production_refuses_to_start_without_secrets(env, missing):
     assert f"needs {missing} set in the environment" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("x", "is 1 character long"),
+        ("k3#" + "a9Zq" * 10, "is 43 characters long"),
+        ("ab" * 30, "has only 2 different characters"),
+        ("django-insecure-development-key-do-not-use-in-production", "is the development key"),
+        ("django-insecure-" + GOOD_KEY, 'starts with "django-insecure"'),
+    ],
+)
+def test_production_refuses_to_start_with_a_weak_secret_key(key, reason):
+    result = run_manage(
+        "check", DJANGO_ENV="production", SECRET_KEY=key, ALLOWED_HOSTS="workshop.example.org"
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"SECRET_KEY {reason}" in result.stderr
+    assert "at least 50 characters" in result.stderr
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(50))"' in result.stderr
+    if len(key) > 8:
+        assert key not in result.stderr  # the message never repeats the key
+
+
 def test_production_passes_deploy_checks():
     result = run_manage(
         "check",
@@ -102,11 +128,12 @@ def test_production_passes_deploy_checks():
         "--fail-level",
         "WARNING",
         DJANGO_ENV="production",
-        SECRET_KEY="k3#" + "a9Zq" * 16,
+        SECRET_KEY=GOOD_KEY,
         ALLOWED_HOSTS="workshop.example.org",
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
+    assert result.stdout.strip() == "System check identified no issues (0 silenced).", result.stdout
+    assert "WARNING" not in result.stderr and "W0" not in result.stderr, result.stderr
 
 
 def test_healthz_embedded(client, db):

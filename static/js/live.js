@@ -12,6 +12,7 @@
   var offset = 0; // server clock minus this browser's clock, in ms
   var browsing = null; // the earlier slide a participant is looking at, or null when live
   var closedForGood = false;
+  var signInRechecked = false; // a 4401 is retried once (see htmx:wsClose)
   var syncing = false;
   var errorTimer = null;
   var held = {}; // pushes that came before the one they follow, by that one's version
@@ -174,6 +175,7 @@
     }
     if (info && info.t === "snapshot") {
       syncing = false;
+      signInRechecked = false; // the server let this socket in (a refusal opens, then closes)
       setTimeout(resendUnsaved, 0);
       Object.keys(drafts).forEach(function (id) { waiting(id, false); });
       seen = typeof info.v === "number" ? info.v : null;
@@ -834,6 +836,13 @@
     clearTimeout(heldTimer);
     heldTimer = null;
     held = {};
+    if (code === 4401 && !signInRechecked) {
+      // The session this socket opened with has ended. Signed out, most likely; but a
+      // password change gives this browser a new session: try once with what it holds now.
+      signInRechecked = true;
+      event.detail.socketWrapper.reconnect();
+      return;
+    }
     if (CLOSE_MESSAGES[code]) {
       closedForGood = true;
       setStatus("closed", CLOSE_MESSAGES[code], code === 4401 ? logInAgain() : null);

@@ -19,6 +19,51 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+# What the browser reported breaking the site's Content-Security-Policy during a test.
+CSP_VIOLATIONS: list[str] = []
+
+
+def _note_csp_violation(message) -> None:
+    # Chromium reports each blocked script, style, connection or frame on the console.
+    if "Content Security Policy" in message.text:
+        CSP_VIOLATIONS.append(f"{message.location.get('url', '?')}: {message.text}")
+
+
+class WatchedBrowser:
+    """The session's Chromium, every page of which is watched for CSP violations (tests open
+    contexts through `browser.new_context` as well as pytest-playwright's `page`)."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        context.on("console", _note_csp_violation)
+        return context
+
+    def new_page(self, **kwargs):
+        page = self._browser.new_page(**kwargs)
+        page.on("console", _note_csp_violation)
+        return page
+
+
+@pytest.fixture(scope="session")
+def browser(browser):
+    return WatchedBrowser(browser)
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations():
+    """Every page works under the site's Content-Security-Policy: a test fails on any
+    violation the browser reported while it ran."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert not CSP_VIOLATIONS, "Content-Security-Policy violations:\n" + "\n".join(CSP_VIOLATIONS)
+
+
 TEAM = {"hana-host": "host-password-123", "pita-presenter": "presenter-password-123"}
 
 

@@ -72,7 +72,7 @@ def staged(browser, app_server):
 def show(console, screen, number: int) -> None:
     goto(console, number)
     expect(screen.locator("#current-slide")).to_have_attribute("data-slide", str(number))
-    screen.wait_for_function("document.fonts.status === 'loaded'")
+    screen.evaluate("document.fonts.ready.then(() => document.fonts.status)")
 
 
 def problems_on_stage(console, screen, deck, slide, label: str) -> list[str]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from sessions.simulate import join, team_socket
+import psycopg
+
+from sessions.simulate import Socket, join, team_socket
 from tests.scaleout.conftest import FACILITATOR, new_run
 
 PEOPLE = 20
@@ -70,3 +72,47 @@ def test_waiting_room_admission_crosses_servers(scaleout_env, two_servers):
         await person.close()
 
     asyncio.run(scenario())
+
+
+def test_a_persons_chat_limit_holds_across_servers(scaleout_env, two_servers):
+    """One participant with sockets on both servers sends 10 lines at once: the limit (5 per
+    10 seconds) is counted in Redis, which both see, so exactly 5 are stored."""
+    env, _ = scaleout_env
+    code = new_run(env, "--no-waiting-room")
+    a, b = (server.url for server in two_servers)
+
+    async def scenario():
+        staff = await team_socket(a, code, *FACILITATOR)
+        await staff.connect()
+        await staff.send(action="run.start")
+        person = await join(a, code, "Two sockets")
+        # The same browser (its session cookie) on the other server too.
+        twin = Socket(b, code, "participant", {})
+        twin.cookie = person.cookie
+        sockets = [person, twin]
+        for socket in sockets:
+            await socket.connect()
+            assert await socket.wait_for(lambda o: o.snapshots >= 1)
+        for i in range(10):
+            await sockets[i % 2].send(action="chat.send", text=f"line {i}")
+        refused = lambda o: sum(e.get("action") == "chat.send" for e in o.errors)  # noqa: E731
+        assert await _eventually(lambda: sum(refused(s.observer) for s in sockets) == 5)
+        for socket in (staff, *sockets):
+            await socket.close()
+
+    asyncio.run(scenario())
+    with psycopg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://")) as conn:
+        (stored,) = conn.execute(
+            "SELECT count(*) FROM runs_chatmessage WHERE text LIKE 'line %%'"
+        ).fetchone()
+    assert stored == 5
+
+
+async def _eventually(condition, timeout: float = 10) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True

@@ -32,7 +32,8 @@ SAMPLE = {
 
 
 def cookie_for(client: Client) -> bytes:
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
+    """The Cookie header of the client's browser: its session, or its participant cookies."""
+    return "; ".join(f"{name}={c.value}" for name, c in client.cookies.items()).encode()
 
 
 def team_cookie(user) -> bytes:
@@ -52,7 +53,7 @@ async def fran_cookie(users) -> bytes:
 
 
 async def connect(run, cookie: bytes | None, view="participant", origin=b"http://testserver"):
-    headers = [(b"origin", origin)]
+    headers = [(b"host", b"testserver"), (b"origin", origin)]
     if cookie:
         headers.append((b"cookie", cookie))
     communicator = WebsocketCommunicator(
@@ -183,6 +184,30 @@ async def test_foreign_origin_is_refused(open_run):
         open_run, await db(participant_cookie)(open_run), origin=b"http://evil.example"
     )
     assert not connected
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [b"http://testserver:9999", b"https://testserver", b"http://localhost:1", b"null", b""],
+)
+async def test_an_origin_differing_in_scheme_or_port_is_refused_even_with_a_staff_cookie(
+    open_run, users, origin
+):
+    """Only the site's own pages open its socket: another port or scheme of the same host
+    (another app on the machine) gets nothing, with the facilitator's cookie or not."""
+    _, connected, _ = await connect(open_run, await fran_cookie(users), "console", origin=origin)
+    assert not connected
+
+
+async def test_the_sites_own_origin_and_trusted_origins_connect(open_run, users, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://workshop.example.org"]
+    for origin in (b"http://testserver", b"https://workshop.example.org"):
+        communicator, connected, _ = await connect(
+            open_run, await fran_cookie(users), "console", origin=origin
+        )
+        assert connected
+        assert (await receive(communicator))[0]["t"] == "snapshot"
+        await communicator.disconnect()
 
 
 @pytest.mark.parametrize(

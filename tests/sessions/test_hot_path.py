@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sessions import hotsql, ratelimit, selectors, services
+from sessions import hotsql, selectors, services
 from sessions.broadcast import envelope
 from sessions.models import Participant, ParticipantStatus, Run
 from sessions.simulate import HOLD_SECONDS, Observer, _Connection
@@ -101,18 +101,6 @@ def test_a_snapshot_takes_the_place_of_what_it_covers():
     assert observer.held == {} and observer.seen == 12
     observer.apply(push("slide.changed", version=13, prev=12))
     assert observer.seen == 13 and observer.gaps == 0
-
-
-# --- the rate limits with several workers ---------------------------------------------------
-
-
-def test_a_worker_allows_the_whole_limit(settings):
-    """Each worker counts on its own: one person's chat (their socket stays on one worker)
-    gets the limit the error message states, not a share of it."""
-    settings.WORKERS = 4
-    settings.REDIS_URL = ""
-    allowed = [ratelimit.allow("chat", "participant-1", limit=5, window=10) for _ in range(6)]
-    assert allowed == [True] * 5 + [False]
 
 
 async def test_the_simulated_browser_reads_each_kind_of_response_body():

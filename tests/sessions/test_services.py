@@ -156,7 +156,7 @@ def test_presenters_control_only_their_own_segments(run, actors, users):
     )
     mere = actor_for_user(run, users["mere"])
     services.slide_goto(run=run, actor=boss, number=11)  # "detail": every presenter but Mere
-    with pytest.raises(PermissionDenied, match="owns the current segment"):
+    with pytest.raises(PermissionDenied, match="whoever runs the current segment"):
         services.slide_next(run=run, actor=mere)
     services.slide_next(run=run, actor=actors["pita"])
     services.slide_goto(run=run, actor=boss, number=15)  # "toolkit": Mere's
