@@ -11,9 +11,16 @@ from __future__ import annotations
 from django.conf import settings
 
 
-def client_address(request) -> str:
+def known_address(request) -> str | None:
+    """The address, or None where there is none (daphne on a Unix socket, say): what login
+    throttling stores, in a field that only holds addresses."""
     if settings.CLIENT_IP_FROM_X_FORWARDED_FOR:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
         if forwarded:
-            return forwarded
-    return request.META.get("REMOTE_ADDR") or "unknown"
+            return forwarded[:64]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def client_address(request) -> str:
+    """The address the join limits count by ("unknown" counts as one address)."""
+    return known_address(request) or "unknown"

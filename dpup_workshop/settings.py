@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sessions.signins.RecordRenewedSessions",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -252,25 +253,25 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# 5 failed sign-ins lock the username out: from one address (username + address), and also
-# spread over any number of addresses (username alone), against guessing from many machines.
-# Not the address alone: other accounts signing in from the same office are not locked out.
-# Unknown usernames are counted and locked out the same way, so a lockout says nothing about
-# which accounts exist.
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+# 5 failed sign-ins from one address lock that address out of that username (the right
+# password is refused too) for 15 minutes. Not the username everywhere: then anyone could
+# keep a facilitator from signing in, just before a workshop, from afar. Not the address
+# alone: other accounts signing in from the same office are not locked out. Unknown
+# usernames are counted and locked out the same way, so a lockout says nothing about which
+# accounts exist.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = 5
-# The lockout ends 15 minutes after the latest attempt; each attempt while locked out (the
-# right password included) starts the 15 minutes again. An admin lifts it sooner by deleting
-# the username's access attempts in the admin (or `manage.py axes_reset_username NAME`).
+# The lockout ends 15 minutes after it began; an admin lifts it sooner by deleting the
+# username's access attempts in the admin (or `manage.py axes_reset_username NAME`).
 AXES_COOLOFF_TIME = 0.25  # hours (axes reads a number as hours): 15 minutes
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # A successful sign-in clears that username's failures: a few typos don't add up over days.
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
 # Who is signing in (and joining, for the join limits): see dpup_workshop/clients.py.
 CLIENT_IP_FROM_X_FORWARDED_FOR = env_bool("BEHIND_TLS_PROXY", default=False)
-AXES_CLIENT_IP_CALLABLE = "dpup_workshop.clients.client_address"
+AXES_CLIENT_IP_CALLABLE = "dpup_workshop.clients.known_address"
 
 # Sessions are kept on the server, so signing out, a password change or an admin's "Sign out
 # everywhere" ends every copy of one (a copied cookie included). With Redis they are read

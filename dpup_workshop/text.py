@@ -7,9 +7,10 @@
 - No bidirectional controls (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C): they
   can make a name or a line display as something other than what it says. Right-to-left text
   itself is kept; pages isolate what people typed (`<bdi>`, `unicode-bidi: plaintext`).
-- No other invisible controls: C0 and C1 control characters (except line breaks where the
-  text may have several lines), the byte-order mark and Unicode's line and paragraph
-  separators. Joiners (U+200C, U+200D) stay: scripts and emoji need them.
+- No other invisible characters: control characters (except line breaks where the text may
+  have several lines), format characters (zero-width space, soft hyphen, tag characters, the
+  byte-order mark...) and the Hangul fillers that show as a blank. Joiners (U+200C, U+200D)
+  stay: scripts and emoji need them.
 - Whitespace: one line collapses runs of spaces; several lines keep their breaks (at most
   one empty line in a row) and lose trailing spaces.
 
@@ -21,16 +22,22 @@ from __future__ import annotations
 import re
 import unicodedata
 
-BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
-_DROPPED = "".join(sorted(BIDI_CONTROLS)) + "\ufeff"
-# Control characters (C0 without tab and line feed, DEL, C1) and the dropped format
-# characters; what is left of a line break or tab is handled as whitespace below.
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + re.escape(_DROPPED) + "]")
+# Characters that show as nothing (or as a blank) but are not whitespace: fillers a name can
+# hide behind. Format characters (Unicode category Cf: bidi controls, zero-width space, soft
+# hyphen, tag characters, the byte-order mark...) are dropped too, except the joiners.
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u034f")
+_JOINERS = frozenset("\u200c\u200d")
 _LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029\x85]")
 _SPACES = re.compile(r"[^\S\n]+")
 _EMPTY_LINES = re.compile(r"\n{3,}")
+
+
+def _shown(ch: str) -> bool:
+    if ch in "\n\t" or ch in _JOINERS:
+        return True
+    if ch in _FILLERS:
+        return False
+    return unicodedata.category(ch) not in ("Cc", "Cf")
 
 
 class InvalidText(ValueError):
@@ -55,7 +62,8 @@ def clean(value: str, *, multiline: bool = False) -> str:
         raise InvalidText(InvalidText.message)
     value = unicodedata.normalize("NFC", value)
     value = _LINE_BREAKS.sub("\n", value)
-    value = _INVISIBLE.sub("", value)
+    if not value.isascii() or not value.isprintable():
+        value = "".join(ch for ch in value if _shown(ch))
     if not multiline:
         return " ".join(value.split())
     lines = [_SPACES.sub(" ", line).strip() for line in value.split("\n")]

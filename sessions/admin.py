@@ -11,7 +11,10 @@ from sessions.signins import sign_out_everywhere
 User = get_user_model()
 
 
-@admin.action(description="Sign out everywhere (ends every session and closes open pages)")
+@admin.action(
+    description="Sign out everywhere (ends every session and closes open pages)",
+    permissions=["change"],
+)
 def sign_out(modeladmin, request, queryset) -> None:
     ended = sum(sign_out_everywhere(user) for user in queryset)
     people = len(queryset)

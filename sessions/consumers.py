@@ -54,6 +54,8 @@ GONE_MESSAGES = {
     "removed": "The host has removed you from this workshop.",
     "denied": "The host didn't admit you to this workshop.",
 }
+# How often an open team view checks its session is still signed in.
+SIGN_IN_CHECK_SECONDS = 25.0
 # Inbound messages: a burst of this many, refilled at this rate per second.
 BURST, REFILL = 20, 5.0
 
@@ -171,6 +173,7 @@ def _daphne_protocol(send):
 
 class RunConsumer(AsyncWebsocketConsumer):
     caller: Caller | None = None
+    _sign_in_checker: asyncio.Task | None = None
 
     async def __call__(self, scope, receive, send) -> None:
         """Channels' loop, without its per-message cost.
@@ -196,6 +199,8 @@ class RunConsumer(AsyncWebsocketConsumer):
         finally:
             if attach is not None:
                 self.channel_layer.detach(self.channel_name)
+            if self._sign_in_checker is not None:
+                self._sign_in_checker.cancel()
             pushes.cancel()
             with contextlib.suppress(asyncio.CancelledError, StopConsumer):
                 await pushes
@@ -267,6 +272,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         # snapshot doesn't have, and the client asks for a fresh one.
         await self.send(text_data=snapshot)
         if resolved.actor.is_team:
+            self._sign_in_checker = asyncio.create_task(self._check_sign_in())
             view = "screen" if resolved.audience == SCREEN else self._view()
             await database_sync_to_async(services.presence_enter)(
                 run=resolved.run,
@@ -286,13 +292,26 @@ class RunConsumer(AsyncWebsocketConsumer):
         await self._join_group(broadcast.run_group_name(self.caller.run.pk, audience))
 
     def _still_signed_in(self) -> bool:
-        """A team view's ping: is its session still the signed-in one (not ended, expired or
-        outdated by a password change)? If so, the team sees it is still connected."""
+        """Is a team view's session still the signed-in one (not ended, expired, or outdated
+        by a password change or a deactivated account)?"""
         user = _user({"session": _session(self.scope)})
-        if user is None or user.pk != self.caller.actor.user_id:
+        return user is not None and user.pk == self.caller.actor.user_id
+
+    def _ping(self) -> bool:
+        """A team view's ping: the team sees it is still connected, if it is still signed in."""
+        if not self._still_signed_in():
             return False
         services.presence_seen(channel_name=self.channel_name)
         return True
+
+    async def _check_sign_in(self) -> None:
+        """Every SIGN_IN_CHECK_SECONDS, whatever the page sends: a team view whose session
+        has ended (a password change, expiry, a deactivated account) closes with 4401."""
+        while True:
+            await asyncio.sleep(SIGN_IN_CHECK_SECONDS)
+            if not await database_sync_to_async(self._still_signed_in)():
+                await self.close(code=CLOSE_SIGNED_OUT)
+                return
 
     async def disconnect(self, code) -> None:
         # The base class leaves self.groups; only the team's presence is ours to clear.
@@ -379,7 +398,7 @@ class RunConsumer(AsyncWebsocketConsumer):
             return
         if action == "ping":
             if self.caller.actor.is_team:
-                signed_in = await database_sync_to_async(self._still_signed_in)()
+                signed_in = await database_sync_to_async(self._ping)()
                 if not signed_in:
                     await self.close(code=CLOSE_SIGNED_OUT)
             return

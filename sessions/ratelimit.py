@@ -17,6 +17,7 @@ in-memory cache is one per process; tests/sessions/test_ratelimit.py races two p
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
 
@@ -30,9 +31,12 @@ _counted = itertools.count(1)
 
 
 def _window(scope: str, who: str, window: int) -> tuple[str, float]:
-    """The key of the current window and when it ends (seconds since the epoch)."""
+    """The key of the current window and when it ends (seconds since the epoch). A long
+    `who` (an address from a header, say) is hashed to fit."""
     number = int(time.time() // window)
-    return f"ratelimit:{scope}:{who}:{number}", float((number + 1) * window)
+    if len(who) > 64:
+        who = hashlib.sha256(who.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"ratelimit:{scope[:64]}:{who}:{number}", float((number + 1) * window)
 
 
 def _names() -> tuple[str, str, str, str]:

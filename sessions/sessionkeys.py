@@ -17,6 +17,11 @@ COOKIE_PREFIX = "dpup-p-"
 SALT = "runs.participant"
 
 
+def _is_number(text: str) -> bool:
+    """ASCII digits only ("²" is a digit to str.isdigit, but not to int)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def cookie_name(run_id: int) -> str:
     return f"{COOKIE_PREFIX}{run_id}"
 
@@ -26,7 +31,7 @@ def participant_id(request, run_id: int) -> int | None:
     value = request.get_signed_cookie(
         cookie_name(run_id), default=None, salt=SALT, max_age=settings.SESSION_COOKIE_AGE
     )
-    return int(value) if value is not None and value.isdigit() else None
+    return int(value) if value is not None and _is_number(value) else None
 
 
 def participant_ids(cookies: dict[str, str]) -> list[int]:
@@ -37,7 +42,7 @@ def participant_ids(cookies: dict[str, str]) -> list[int]:
     request.COOKIES = cookies
     found = []
     for name in cookies:
-        if name.startswith(COOKIE_PREFIX) and name[len(COOKIE_PREFIX) :].isdigit():
+        if name.startswith(COOKIE_PREFIX) and _is_number(name[len(COOKIE_PREFIX) :]):
             participant = participant_id(request, int(name[len(COOKIE_PREFIX) :]))
             if participant is not None:
                 found.append(participant)

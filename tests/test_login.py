@@ -82,12 +82,14 @@ def test_another_account_on_the_same_address_still_signs_in(client, staff_user, 
     assert signed_in(client)
 
 
-def test_the_account_is_locked_from_every_address_even_when_tries_come_from_many(staff_user):
-    # One wrong password from each of five addresses: the fifth locks the account.
-    tries = [fail(Client(REMOTE_ADDR=f"203.0.113.{n + 1}"), "fran", 1)[0] for n in range(LIMIT)]
-    assert [r.status_code for r in tries] == [200] * (LIMIT - 1) + [429]
+def test_a_lockout_from_one_address_does_not_lock_the_account_out_elsewhere(client, staff_user):
+    """Five wrong passwords lock that address out of the account, not the account: nobody
+    can keep a facilitator from signing in (say, just before a workshop) from afar."""
+    fail(client, "fran", LIMIT)
+    assert_locked_out(sign_in(client, "fran", PASSWORD))
     elsewhere = Client(REMOTE_ADDR="198.51.100.2")
-    assert_locked_out(sign_in(elsewhere, "fran", PASSWORD))
+    sign_in(elsewhere, "fran", PASSWORD)
+    assert signed_in(elsewhere)
 
 
 def test_the_admin_login_is_throttled_too_and_shares_the_count(client, staff_user):
@@ -106,11 +108,9 @@ def test_after_the_cool_off_the_right_password_works(client, staff_user):
         AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=minutes))
 
     wind_back(14)
-    # Still locked; and trying while locked out starts the 15 minutes again.
+    # Still locked; trying while locked out doesn't make the wait longer.
     assert_locked_out(sign_in(client, "fran", PASSWORD))
-    wind_back(14)
-    assert_locked_out(sign_in(client, "fran", PASSWORD))
-    wind_back(16)
+    wind_back(2)
     assert sign_in(client, "fran", PASSWORD).status_code == 302
     assert signed_in(client)
 

@@ -15,7 +15,7 @@ from django.urls import path
 
 from dpup_workshop.text import clean
 from dpup_workshop.urls import urlpatterns as site_urlpatterns
-from sessions import actions, services
+from sessions import actions, consumers, services, sessionkeys
 from sessions.models import ChatMessage, Participant, RoleInvite, SignedInSession
 from sessions.permissions import ACTIONS, ROLE_NAMES, ActionError, describe
 from sessions.signins import sign_out_everywhere
@@ -146,6 +146,10 @@ def test_the_text_rule():
         "line one\n\nline\ntwo"
     )
     assert clean("\u200d\u200c stay (joiners)") == "\u200d\u200c stay (joiners)"
+    # What shows as nothing, or as a blank: zero-width space, soft hyphen, tag characters,
+    # a Hangul filler. A name of only these is no name.
+    assert clean("Fran\u200b a\u00adb x\U000e0041y") == "Fran ab xy"
+    assert clean("\u3164\u200b") == ""
     with pytest.raises(ValueError, match="can't be stored"):
         clean("\ud800")
 
@@ -225,10 +229,12 @@ async def test_sign_out_everywhere_ends_every_session_and_closes_every_team_view
 
 
 @pytest.mark.asyncio
-async def test_a_password_change_closes_other_team_views_at_their_next_ping(
+async def test_a_password_change_closes_other_team_views_whatever_they_send(
     open_run,  # noqa: F811
     users,
+    monkeypatch,
 ):
+    monkeypatch.setattr(consumers, "SIGN_IN_CHECK_SECONDS", 0.2)
     changer = await db(_signed_in)(users["fran"])
     other = await db(_signed_in)(users["fran"])
     mine = await team_view(open_run, changer, "console")
@@ -242,17 +248,50 @@ async def test_a_password_change_closes_other_team_views_at_their_next_ping(
         },
     )
     assert response.status_code == 302
-    # Every socket opened with a session from before the change closes at its next ping: the
-    # other browser's for good, the changer's too, as their session was renewed: the page
-    # tries once more with the browser's cookie (live.js), and only the changer's gets in.
+    # Every socket opened with a session from before the change closes at its next check
+    # (it pings nothing here: the server checks on its own): the other browser's for good,
+    # the changer's too, as their session was renewed: the page tries once more with the
+    # browser's cookie (live.js), and only the changer's gets in.
     for socket in (mine, theirs):
-        await send(socket, action="ping")
         assert await closed_with(socket, 4401)
     again, _, _ = await connect(open_run, cookie_for(changer), "console")
     assert await still_open(again)
     await again.disconnect()
     refused, _, _ = await connect(open_run, cookie_for(other), "console")
     assert await closed_with(refused, 4401)
+
+
+def test_sign_out_everywhere_finds_a_session_a_password_change_renewed(open_run, users):  # noqa: F811
+    browser = _signed_in(users["fran"])
+    browser.post(
+        "/accounts/password_change/",
+        {
+            "old_password": "a-long-test-password",
+            "new_password1": "a-brand-new-passphrase",
+            "new_password2": "a-brand-new-passphrase",
+        },
+    )
+    assert browser.get(f"/runs/{open_run.code}/console/").status_code == 200
+    assert sign_out_everywhere(users["fran"]) == 1
+    assert browser.get(f"/runs/{open_run.code}/console/").status_code == 302
+
+
+def test_only_staff_who_may_change_people_may_sign_them_out(users):
+    from django.contrib.auth.models import Permission
+
+    viewer = get_user_model().objects.create_user("viewer", password="a-long-test-password")
+    viewer.is_staff = True
+    viewer.save()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_user"))
+    _signed_in(users["fran"])
+    _signed_in(viewer).post(
+        "/admin/auth/user/", {"action": "sign_out", "_selected_action": [users["fran"].pk]}
+    )
+    assert SignedInSession.objects.filter(user=users["fran"]).exists()
+
+
+def test_a_cookie_name_that_is_not_a_run_id_is_passed_over():
+    assert sessionkeys.participant_ids({"dpup-p-\u00b2": "1:x:y", "dpup-p-1": "forged"}) == []
 
 
 def test_the_admin_signs_someone_out_everywhere(users):
