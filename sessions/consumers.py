@@ -144,6 +144,14 @@ def _connect(scope) -> tuple[Caller | int, str]:
     return caller, _snapshot(caller, fresh=False)
 
 
+def _an_id(value) -> bool:
+    """Whether `value` is an id as a page sends one, so an error may echo it back (not NaN, a
+    huge number or a nested value, which the page couldn't read)."""
+    if type(value) is int:
+        return 0 <= value < 2**53
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 16
+
+
 def error_message(
     code: str, message: str, action: str | None = None, about: dict | None = None
 ) -> str:
@@ -297,13 +305,6 @@ class RunConsumer(AsyncWebsocketConsumer):
         user = _user({"session": _session(self.scope)})
         return user is not None and user.pk == self.caller.actor.user_id
 
-    def _ping(self) -> bool:
-        """A team view's ping: the team sees it is still connected, if it is still signed in."""
-        if not self._still_signed_in():
-            return False
-        services.presence_seen(channel_name=self.channel_name)
-        return True
-
     async def _check_sign_in(self) -> None:
         """Every SIGN_IN_CHECK_SECONDS, whatever the page sends: a team view whose session
         has ended (a password change, expiry, a deactivated account) closes with 4401."""
@@ -397,10 +398,8 @@ class RunConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=await database_sync_to_async(_snapshot)(self.caller))
             return
         if action == "ping":
-            if self.caller.actor.is_team:
-                signed_in = await database_sync_to_async(self._ping)()
-                if not signed_in:
-                    await self.close(code=CLOSE_SIGNED_OUT)
+            if self.caller.actor.is_team:  # (whether it is still signed in: _check_sign_in)
+                await database_sync_to_async(services.presence_seen)(channel_name=self.channel_name)
             return
         if self.caller.read_only and action in actions.REGISTRY:
             await self.send(
@@ -431,17 +430,7 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def _answer(self, payload: dict) -> None:
         """Answers go through the batcher: written with others, acknowledged after commit."""
         spec = actions.REGISTRY["answer.choose"]
-        # Which button the reply is about, echoed only as the ids a page sends (not NaN,
-        # huge numbers or nested values, which the page couldn't read back).
-        about = {
-            k: v
-            for k in ("interaction", "choice")
-            if type(v := payload.get(k)) is int
-            and abs(v) < 2**53
-            or isinstance(v, str)
-            and v.isdigit()
-            and len(v) < 16
-        }
+        about = {k: payload[k] for k in ("interaction", "choice") if _an_id(payload.get(k))}
         try:
             fields = spec.clean(payload)
             check(spec.permission, self.caller.actor)

@@ -17,6 +17,7 @@ in-memory cache is one per process; tests/sessions/test_ratelimit.py races two p
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import time
@@ -24,6 +25,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+
+from sessions.models import RateCount
 
 # Expired windows are swept every this many counts, per process.
 SWEEP_EVERY = 500
@@ -39,37 +42,31 @@ def _window(scope: str, who: str, window: int) -> tuple[str, float]:
     return f"ratelimit:{scope[:64]}:{who}:{number}", float((number + 1) * window)
 
 
-def _names() -> tuple[str, str, str, str]:
-    from sessions.models import RateCount
-
+@functools.cache
+def _upsert_sql() -> str:
+    """The one statement the ORM can't write: add one, or start at one, and say the total."""
     quote = connection.ops.quote_name
+    table = quote(RateCount._meta.db_table)
+    key, count, expires = (
+        quote(RateCount._meta.get_field(name).column) for name in ("key", "count", "expires_at")
+    )
     return (
-        quote(RateCount._meta.db_table),
-        *(quote(RateCount._meta.get_field(name).column) for name in ("key", "count", "expires_at")),
+        f"INSERT INTO {table} ({key}, {count}, {expires}) VALUES (%s, 1, %s) "
+        f"ON CONFLICT ({key}) DO UPDATE SET {count} = {table}.{count} + 1 RETURNING {count}"
     )
 
 
 def _count_in_database(key: str, ends: float) -> int:
-    table, key_column, count, expires = _names()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({key_column}, {count}, {expires}) VALUES (%s, 1, %s) "
-            f"ON CONFLICT ({key_column}) DO UPDATE SET {count} = {table}.{count} + 1 "
-            f"RETURNING {count}",
-            [key, ends],
-        )
+        cursor.execute(_upsert_sql(), [key, ends])
         (total,) = cursor.fetchone()
-        if next(_counted) % SWEEP_EVERY == 0:
-            cursor.execute(f"DELETE FROM {table} WHERE {expires} < %s", [time.time()])
+    if next(_counted) % SWEEP_EVERY == 0:
+        RateCount.objects.filter(expires_at__lt=time.time()).delete()
     return total
 
 
 def _read_from_database(key: str) -> int:
-    table, key_column, count, _ = _names()
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {count} FROM {table} WHERE {key_column} = %s", [key])
-        row = cursor.fetchone()
-    return row[0] if row else 0
+    return RateCount.objects.filter(key=key).values_list("count", flat=True).first() or 0
 
 
 def _count_in_cache(key: str, window: int) -> int:
