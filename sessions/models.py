@@ -36,8 +36,9 @@ def normalise_code(text: str) -> str:
 
 def join_link_key(code: str) -> str:
     """The join link's key for a run's code: signed with the site's secret, so nobody can make
-    one for a code they don't already have the link to."""
-    return signing.Signer(salt="runs.join-link").signature(code)
+    one for a code they don't already have the link to. The first 16 characters (96 bits) of
+    the signature: plenty against guessing, short enough for a link people read and share."""
+    return signing.Signer(salt="runs.join-link").signature(code)[:16]
 
 
 def format_code(code: str) -> str:
