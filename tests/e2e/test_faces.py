@@ -277,6 +277,8 @@ def test_errors_and_confirmations_appear_beside_their_control(browser, app_serve
     phone = join(browser, app_server, code, "Aroha", show=True)
     phone.set_viewport_size(PHONE)
     console.get_by_role("button", name="Start the workshop").click()
+    # The first segment's card arrives above the chat and moves it: wait for it, then look.
+    expect(card(phone, "Introduce yourself")).to_be_visible()
     chat = phone.locator("#chat-form")
     chat.scroll_into_view_if_needed()
     chat.get_by_role("button", name="Send").click()
