@@ -4,7 +4,7 @@ same fan-out from a bare websocket server (the floor), on this machine.
     python -m bench.run --n 1000 --scenario all --config embedded [--repeat 3]
 
 Every participant is a real websocket client that joined through the join page (see
-sessions/simulate.py). Only ever targets 127.0.0.1. Writes bench/results/latest.json.
+bench/simulate.py). Only ever targets 127.0.0.1. Writes bench/results/latest.json.
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def stored_chat(app: App, code: str) -> int:
 
 async def join_storm(app: App, code: str, n: int) -> tuple[list, dict]:
     """N participants join at once, through the join page, and open their sockets."""
-    from sessions.simulate import join
+    from bench.simulate import join
 
     urls = app.urls
     started = time.perf_counter()
@@ -228,7 +228,7 @@ async def floor(n: int, payload_bytes: int, *, advances: int = ADVANCES, rate: f
     )
     try:
         process.stdout.readline()  # "ready"
-        from sessions.simulate import _open_websocket
+        from bench.simulate import _open_websocket
 
         received: dict[int, list[float]] = {}
 
@@ -260,7 +260,7 @@ async def floor(n: int, payload_bytes: int, *, advances: int = ADVANCES, rate: f
 
 async def quiz_storm(app: App, staff, people) -> dict:
     """Everyone answers the open quiz question at once."""
-    from sessions.simulate import open_choices
+    from bench.simulate import open_choices
 
     await staff.send(action="slide.goto", number=QUIZ_SLIDE)
     await asyncio.gather(*(p.wait_for(lambda o: o.slide == QUIZ_SLIDE, 20) for p in people))
@@ -412,7 +412,7 @@ async def slow_clients(app: App, staff, people) -> dict:
 
 
 async def bench_once(n: int, config: str, scenarios: set[str]) -> dict:
-    from sessions.simulate import team_socket
+    from bench.simulate import team_socket
 
     folder = Path(tempfile.mkdtemp(prefix="dpup-bench-"))
     app = await asyncio.to_thread(App, config, folder)

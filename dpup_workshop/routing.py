@@ -1,5 +1,5 @@
 """Websocket URL patterns for every app, gathered in one place."""
 
-from sessions.routing import websocket_urlpatterns as run_patterns
+from sessions.live.routing import websocket_urlpatterns as run_patterns
 
 websocket_urlpatterns = [*run_patterns]

@@ -7,7 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     # Runs first: joining and the live views are what a busy server mostly answers.
-    path("", include("sessions.urls")),
+    path("", include("sessions.web.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("decks/", include("slides.urls")),

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from sessions.signins import sign_out_everywhere
+from sessions.domain.signins import sign_out_everywhere
 
 User = get_user_model()
 

@@ -8,4 +8,4 @@ class RunsConfig(AppConfig):
     verbose_name = "Workshop runs"
 
     def ready(self) -> None:
-        from sessions import signins  # noqa: F401  (connects the signing-in receivers)
+        from sessions.domain import signins  # noqa: F401  (connects the signing-in receivers)

@@ -409,7 +409,7 @@ class SignedInSession(models.Model):
 
 
 class RateCount(models.Model):
-    """One count of sessions.ratelimit: attempts by someone in one window of time."""
+    """One count of sessions.domain.ratelimit: attempts by someone in one window of time."""
 
     key = models.CharField(max_length=200, primary_key=True)
     count = models.PositiveIntegerField(default=0)

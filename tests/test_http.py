@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bench.simulate import CSRF_INPUT
 from dpup_workshop import eventloop
 from dpup_workshop.http import MAX_DUPLICATE_HEADERS, WsgiBridge, build_environ
-from sessions.simulate import CSRF_INPUT
 from tests.server import Server, app_env, create_run, prepare
 
 

@@ -18,10 +18,10 @@ import urllib.request
 import pytest
 import uvloop
 
+from bench.simulate import OPEN_CHOICES, join, team_socket
 from dpup_workshop.layers import PeerChannelLayer
 from dpup_workshop.serve import default_workers
 from dpup_workshop.serve import main as serve_main
-from sessions.simulate import OPEN_CHOICES, join, team_socket
 from tests.conftest import REPO
 from tests.server import Server, app_env, create_run, prepare
 

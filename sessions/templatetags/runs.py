@@ -4,7 +4,7 @@ import math
 
 from django import template
 
-from sessions.agenda import whole_minutes
+from sessions.domain.agenda import whole_minutes
 
 register = template.Library()
 

@@ -10,7 +10,7 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from sessions import simulate
+from bench import simulate
 from slides.content import read_deck_folder
 from slides.fit import slide_fit
 from tests.e2e.accessibility import serious_violations

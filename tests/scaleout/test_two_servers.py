@@ -6,7 +6,7 @@ import asyncio
 
 import psycopg
 
-from sessions.simulate import Socket, join, team_socket
+from bench.simulate import Socket, join, team_socket
 from tests.scaleout.conftest import FACILITATOR, new_run
 
 PEOPLE = 20

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sessions import services
+from sessions.domain import participants, runs, team
+from sessions.domain.selectors import actor_for_user
 from sessions.models import Run
-from sessions.selectors import actor_for_user
 from slides.models import Role
 
 
@@ -28,7 +28,7 @@ def users(django_user_model):
 
 @pytest.fixture
 def run(deck, users):
-    run = services.run_create(
+    run = runs.run_create(
         deck=deck,
         facilitator=users["fran"],
         title="DPUP for the team",
@@ -37,8 +37,8 @@ def run(deck, users):
         agency_initiatives="Plain-language notices\nA data ethics panel",
     )
     boss = actor_for_user(run, users["fran"])
-    services.team_add(run=run, actor=boss, user=users["hana"], role=Role.HOST)
-    services.team_add(run=run, actor=boss, user=users["pita"], role=Role.PRESENTER)
+    team.team_add(run=run, actor=boss, user=users["hana"], role=Role.HOST)
+    team.team_add(run=run, actor=boss, user=users["pita"], role=Role.PRESENTER)
     return run
 
 
@@ -50,8 +50,8 @@ def actors(run, users):
 @pytest.fixture
 def live(run, actors):
     """The run started, without a waiting room, with the quiz scoreboard offered."""
-    services.run_update(run=run, actor=actors["fran"], waiting_room=False, quiz_scoreboard=True)
-    services.run_start(run=run, actor=actors["fran"])
+    runs.run_update(run=run, actor=actors["fran"], waiting_room=False, quiz_scoreboard=True)
+    runs.run_start(run=run, actor=actors["fran"])
     return Run.objects.get(pk=run.pk)
 
 
@@ -59,7 +59,7 @@ def live(run, actors):
 def people(live):
     """Aroha (named on shared screens), Sam (named to the team only) and someone anonymous."""
     return [
-        services.participant_join(run=live, display_name=name, show_name=show)
+        participants.participant_join(run=live, display_name=name, show_name=show)
         for name, show in (("Aroha", True), ("Sam", False), ("", False))
     ]
 
@@ -80,5 +80,5 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock()
-    monkeypatch.setattr(services, "_now", clock)
+    monkeypatch.setattr(runs, "_now", clock)
     return clock

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sessions.agenda import SegmentTime, agenda_status, suggest_cuts
+from sessions.domain.agenda import SegmentTime, agenda_status, suggest_cuts
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 PLAN = [10, 5, 10, 10, 20, 5, 5, 10, 15]

@@ -9,12 +9,13 @@ from channels.db import database_sync_to_async as db
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
+from bench.simulate import parse_meta
 from dpup_workshop.asgi import application
-from sessions import actions, services
+from sessions.domain import breakouts, participants, questions, runs, team
+from sessions.domain.permissions import ACTIONS, PARTICIPANT
+from sessions.domain.selectors import actor_for_participant, actor_for_user
+from sessions.live import actions
 from sessions.models import Run
-from sessions.permissions import ACTIONS, PARTICIPANT
-from sessions.selectors import actor_for_participant, actor_for_user
-from sessions.simulate import parse_meta
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -80,12 +81,12 @@ async def send(communicator, **message):
 
 @pytest.fixture
 def open_run(run):
-    services.run_update(run=run, actor=actor_for_user(run, run.facilitator), waiting_room=False)
+    runs.run_update(run=run, actor=actor_for_user(run, run.facilitator), waiting_room=False)
     return Run.objects.select_related("facilitator").get(pk=run.pk)
 
 
 async def test_participant_snapshot_has_the_slide_and_never_notes(open_run):
-    await db(services.slide_goto)(
+    await db(runs.slide_goto)(
         run=open_run, actor=await db(actor_for_user)(open_run, open_run.facilitator), number=2
     )
     communicator, connected, _ = await connect(open_run, await db(participant_cookie)(open_run))
@@ -144,7 +145,7 @@ async def test_every_staff_action_is_refused_to_a_participant(open_run, action):
 
 
 async def test_another_runs_staff_cannot_connect_as_team(open_run, deck, users):
-    other = await db(services.run_create)(
+    other = await db(runs.run_create)(
         deck=deck, facilitator=users["outsider"], title="Other", scheduled_at=open_run.scheduled_at
     )
     assert other.pk != open_run.pk
@@ -302,7 +303,7 @@ async def test_removing_a_team_member_closes_their_socket(open_run, users):
     await receive(presenter)
     member = await db(open_run.team.get)(user=users["pita"])
     boss = await db(actor_for_user)(open_run, open_run.facilitator)
-    await db(services.team_remove)(run=open_run, actor=boss, member=member)
+    await db(team.team_remove)(run=open_run, actor=boss, member=member)
     output = await presenter.receive_output(timeout=2)
     while output["type"] != "websocket.close":
         output = await presenter.receive_output(timeout=2)
@@ -321,7 +322,7 @@ async def test_the_projector_is_read_only(open_run, users):
 
 async def test_answers_are_acknowledged_to_their_author_and_survive_a_reconnect(open_run, users):
     facilitator = await db(actor_for_user)(open_run, open_run.facilitator)
-    await db(services.slide_goto)(run=open_run, actor=facilitator, number=19)  # quiz question 2
+    await db(runs.slide_goto)(run=open_run, actor=facilitator, number=19)  # quiz question 2
     question = await db(open_run.interactions.get)(slide_number=19)
     cookie = await db(participant_cookie)(open_run, "Aroha")
     aroha, _, _ = await connect(open_run, cookie)
@@ -365,11 +366,11 @@ async def test_chat_reaches_the_room_escaped_and_muted_people_are_told(open_run,
 
 async def test_a_member_who_keeps_a_role_keeps_their_socket(open_run, users):
     boss = await db(actor_for_user)(open_run, open_run.facilitator)
-    await db(services.team_add)(run=open_run, actor=boss, user=users["hana"], role="presenter")
+    await db(team.team_add)(run=open_run, actor=boss, user=users["hana"], role="presenter")
     host, _, _ = await connect(open_run, await db(team_cookie)(users["hana"]), "host")
     await receive(host)
     member = await db(open_run.team.get)(user=users["hana"], role="presenter")
-    await db(services.team_remove)(run=open_run, actor=boss, member=member)
+    await db(team.team_remove)(run=open_run, actor=boss, member=member)
     await drain(host)
     await send(host, action="participant.admit_all")  # still the host: allowed
     await send(host, action="sync")
@@ -381,10 +382,10 @@ async def test_a_member_who_keeps_a_role_keeps_their_socket(open_run, users):
 
 
 async def test_the_projectors_scoreboard_follows_a_rename_and_an_opt_out(open_run, users):
-    from quiz import services as quiz
+    from sessions.domain import quiz
 
     boss = await db(actor_for_user)(open_run, open_run.facilitator)
-    await db(services.run_update)(run=open_run, actor=boss, quiz_scoreboard=True)
+    await db(runs.run_update)(run=open_run, actor=boss, quiz_scoreboard=True)
 
     def aroha_on_the_board():
         Client().post(f"/join/{open_run.code}/", {"display_name": "Aroha", "show_name": "on"})
@@ -397,12 +398,12 @@ async def test_the_projectors_scoreboard_follows_a_rename_and_an_opt_out(open_ru
     screen, _, _ = await connect(open_run, await fran_cookie(users), "screen")
     meta, text = await receive(screen)
     assert "Aroha" in text[text.index("scoreboard-heading") :]
-    await db(services.participant_update)(
+    await db(participants.participant_update)(
         participant=person, display_name="Aroha Tane", show_name=True
     )
     meta, text = await receive(screen)
     assert meta["t"] == "activity.changed" and "Aroha Tane" in text
-    await db(services.participant_update)(
+    await db(participants.participant_update)(
         participant=person, display_name="Aroha Tane", show_name=False
     )
     meta, text = await receive(screen)
@@ -412,7 +413,6 @@ async def test_the_projectors_scoreboard_follows_a_rename_and_an_opt_out(open_ru
 
 
 async def test_an_upvote_sent_twice_is_one_vote(open_run):
-    from sessions import interactions
     from sessions.models import AudienceQuestion
 
     asker, _, _ = await connect(open_run, await db(participant_cookie)(open_run, "Aroha"))
@@ -420,7 +420,7 @@ async def test_an_upvote_sent_twice_is_one_vote(open_run):
     for communicator in (asker, voter):
         await receive(communicator)
     person = await db(open_run.participants.get)(display_name="Aroha")
-    question = await db(interactions.question_ask)(
+    question = await db(questions.question_ask)(
         run=open_run, actor=actor_for_participant(person), text="Is DPUP law?"
     )
 
@@ -442,25 +442,25 @@ async def test_an_upvote_sent_twice_is_one_vote(open_run):
 
 
 async def test_leaving_takes_a_summary_they_wrote_off_the_projector_and_the_group(open_run, users):
-    from sessions import interactions
+    from sessions.domain import participants, runs
 
     boss = await db(actor_for_user)(open_run, open_run.facilitator)
     await db(participant_cookie)(open_run, "Aroha")
     sam_cookie = await db(participant_cookie)(open_run, "Sam")
 
     def summary_on_screen():
-        services.run_start(run=open_run, actor=boss)
-        services.slide_goto(run=open_run, actor=boss, number=9)
+        runs.run_start(run=open_run, actor=boss)
+        runs.slide_goto(run=open_run, actor=boss, number=9)
         prompt = open_run.interactions.get(slide_number=9)
-        interactions.breakout_start(run=open_run, actor=boss, interaction=prompt.pk, groups=2)
+        breakouts.breakout_start(run=open_run, actor=boss, interaction=prompt.pk, groups=2)
         aroha = open_run.participants.get(display_name="Aroha")
         group = aroha.breakout_groups.get()
         sam = open_run.participants.get(display_name="Sam")
-        interactions.breakout_move(run=open_run, actor=boss, participant=sam.pk, group=group.number)
-        interactions.group_summary(
+        breakouts.breakout_move(run=open_run, actor=boss, participant=sam.pk, group=group.number)
+        breakouts.group_summary(
             run=open_run, actor=actor_for_participant(aroha), group=group.number, text="Why"
         )
-        interactions.group_show(run=open_run, actor=boss, group=group.number, shown=True)
+        breakouts.group_show(run=open_run, actor=boss, group=group.number, shown=True)
         return aroha
 
     aroha = await db(summary_on_screen)()
@@ -470,7 +470,7 @@ async def test_leaving_takes_a_summary_they_wrote_off_the_projector_and_the_grou
     assert '<p class="response-text" hx-disable>Why</p>' in text
     _, text = await receive(sam)
     assert "Group summary: <span hx-disable>Why</span>" in text
-    await db(services.participant_leave)(participant=aroha)
+    await db(participants.participant_leave)(participant=aroha)
     meta, text = await receive(screen)
     assert meta["t"] == "activity.changed" and "hx-disable>Why<" not in text
     meta, text = await receive(sam)

@@ -56,9 +56,13 @@ from django.db import models
 from django.http import HttpResponse
 from django.test import Client
 
+from bench.simulate import parse_meta
 from dpup_workshop.asgi import application
 from dpup_workshop.text import strings_in
-from sessions import actions, consumers, interactions, services, sessionkeys
+from sessions.domain import answers, chat, participants, questions, runs, sessionkeys
+from sessions.domain.permissions import ACTIONS, PARTICIPANT
+from sessions.domain.selectors import actor_for_participant, actor_for_user
+from sessions.live import actions, consumers
 from sessions.models import (
     AudienceQuestion,
     ChatMessage,
@@ -69,9 +73,6 @@ from sessions.models import (
     Run,
     State,
 )
-from sessions.permissions import ACTIONS, PARTICIPANT
-from sessions.selectors import actor_for_participant, actor_for_user
-from sessions.simulate import parse_meta
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -1158,7 +1159,7 @@ def team_cookie(user) -> bytes:
 def joined(run: Run, name: str) -> tuple[bytes, int]:
     """Someone who joined, and their browser's cookie (as the join page leaves it: a signed
     cookie names the participant for the run; the join form itself is not under test)."""
-    person = services.participant_join(run=run, display_name=name)
+    person = participants.participant_join(run=run, display_name=name)
     response = HttpResponse()
     sessionkeys.remember(response, run.pk, person.pk)
     morsel = response.cookies[sessionkeys.cookie_name(run.pk)]
@@ -1172,40 +1173,40 @@ def set_up(live: Run, people: list[Participant], actors: dict, users: dict, deck
     fuzzer_cookie, fuzzer = joined(live, "Fuzzer")
     bystander_cookie, bystander = joined(live, "Bystander")
     victims = list(people)
-    victims += [services.participant_join(run=live, display_name=f"Victim {n}") for n in (4, 5)]
+    victims += [participants.participant_join(run=live, display_name=f"Victim {n}") for n in (4, 5)]
     for person in victims[:3]:
         actor = actor_for_participant(person)
-        interactions.chat_send(run=live, actor=actor, text=f"Kia ora from {person.number}")
-        interactions.question_ask(run=live, actor=actor, text=f"Question {person.number}?")
+        chat.chat_send(run=live, actor=actor, text=f"Kia ora from {person.number}")
+        questions.question_ask(run=live, actor=actor, text=f"Question {person.number}?")
     prompt = live.interactions.filter(kind=Kind.PROMPT, state=State.OPEN).first()
     assert prompt is not None, "the first slide's prompt is open once the run starts"
     for person in victims:
-        interactions.answer_write(
+        answers.answer_write(
             run=live, actor=actor_for_participant(person), interaction=prompt.pk, text="Kia ora"
         )
-    interactions.chat_send(run=live, actor=boss, text="Welcome, everyone")
-    services.run_update(run=live, actor=boss, waiting_room=True)
+    chat.chat_send(run=live, actor=boss, text="Welcome, everyone")
+    runs.run_update(run=live, actor=boss, waiting_room=True)
     waiting_cookie, waiting = joined(live, "Waiting fuzzer")
     waiting_victims = [
-        services.participant_join(run=live, display_name=f"Waiting {n}").pk for n in (1, 2, 3)
+        participants.participant_join(run=live, display_name=f"Waiting {n}").pk for n in (1, 2, 3)
     ]
 
-    other = services.run_create(
+    other = runs.run_create(
         deck=deck,
         facilitator=users["outsider"],
         title="Another run",
         scheduled_at=live.scheduled_at,
     )
     outsider = actor_for_user(other, users["outsider"])
-    services.run_update(run=other, actor=outsider, waiting_room=False)
-    services.run_start(run=other, actor=outsider)
-    other_people = [services.participant_join(run=other, display_name=n) for n in ("O1", "O2")]
+    runs.run_update(run=other, actor=outsider, waiting_room=False)
+    runs.run_start(run=other, actor=outsider)
+    other_people = [participants.participant_join(run=other, display_name=n) for n in ("O1", "O2")]
     other_prompt = other.interactions.get(kind=Kind.PROMPT, state=State.OPEN)
     for person in other_people:
         actor = actor_for_participant(person)
-        interactions.chat_send(run=other, actor=actor, text="Hello other room")
-        interactions.question_ask(run=other, actor=actor, text="Elsewhere?")
-        interactions.answer_write(run=other, actor=actor, interaction=other_prompt.pk, text="hi")
+        chat.chat_send(run=other, actor=actor, text="Hello other room")
+        questions.question_ask(run=other, actor=actor, text="Elsewhere?")
+        answers.answer_write(run=other, actor=actor, interaction=other_prompt.pk, text="hi")
 
     return {
         "run": Run.objects.get(pk=live.pk),

@@ -15,10 +15,11 @@ from django.urls import path
 
 from dpup_workshop.text import clean
 from dpup_workshop.urls import urlpatterns as site_urlpatterns
-from sessions import actions, consumers, services, sessionkeys
+from sessions.domain import runs, sessionkeys, team
+from sessions.domain.permissions import ACTIONS, ROLE_NAMES, ActionError, describe
+from sessions.domain.signins import sign_out_everywhere
+from sessions.live import actions, consumers
 from sessions.models import ChatMessage, Participant, RoleInvite, SignedInSession
-from sessions.permissions import ACTIONS, ROLE_NAMES, ActionError, describe
-from sessions.signins import sign_out_everywhere
 from tests.sessions.test_consumers import (
     connect,
     cookie_for,
@@ -62,7 +63,7 @@ async def test_a_lone_surrogate_is_refused_as_invalid_and_the_socket_stays(
     view,
     frame,
 ):
-    await db(services.run_start)(run=open_run, actor=await db(_fran)(open_run))
+    await db(runs.run_start)(run=open_run, actor=await db(_fran)(open_run))
     cookie = await (fran_cookie(users) if view == "console" else db(participant_cookie)(open_run))
     communicator, _, _ = await connect(open_run, cookie, view)
     await receive(communicator)
@@ -107,7 +108,7 @@ async def closed_with(communicator, code: int) -> bool:
 
 
 def _fran(run):
-    from sessions.selectors import actor_for_user
+    from sessions.domain.selectors import actor_for_user
 
     return actor_for_user(run, run.facilitator)
 
@@ -116,7 +117,7 @@ def _fran(run):
 async def test_typed_text_is_stored_clean(open_run):  # noqa: F811
     """NFC (a decomposed macron is one letter) and no bidirectional controls, which could
     make a line display as something other than what it says."""
-    await db(services.run_start)(run=open_run, actor=await db(_fran)(open_run))
+    await db(runs.run_start)(run=open_run, actor=await db(_fran)(open_run))
     communicator, _, _ = await connect(open_run, await db(participant_cookie)(open_run))
     await receive(communicator)
     await send(
@@ -313,10 +314,10 @@ def test_the_admin_signs_someone_out_everywhere(users):
 
 
 def test_another_runs_invite_is_not_found_not_an_error(client, deck, users, open_run):  # noqa: F811
-    other = services.run_create(
+    other = runs.run_create(
         deck=deck, facilitator=users["fran"], title="Other", scheduled_at=open_run.scheduled_at
     )
-    theirs = services.invite_create(run=other, actor=_fran(other), role="presenter")
+    theirs = team.invite_create(run=other, actor=_fran(other), role="presenter")
     client.force_login(users["fran"])
     response = client.post(f"/runs/{open_run.code}/invites/{theirs.pk}/revoke/")
     missing = client.post(f"/runs/{open_run.code}/invites/999999/revoke/")

@@ -8,10 +8,11 @@ import time
 
 import pytest
 
-from sessions import hotsql, selectors, services
-from sessions.broadcast import envelope
+from bench.simulate import HOLD_SECONDS, Observer, _Connection
+from sessions.domain import hotsql, participants, selectors
+from sessions.domain.permissions import ActionError
+from sessions.live.broadcast import envelope
 from sessions.models import Participant, ParticipantStatus, Run
-from sessions.simulate import HOLD_SECONDS, Observer, _Connection
 
 
 def test_fetch_gives_the_values_the_orm_gives(run):
@@ -47,8 +48,8 @@ def test_insert_saves_a_row_the_orm_reads_back(run):
 def test_joins_are_numbered_in_order_and_a_socket_finds_its_participant(run):
     run.waiting_room = False
     run.save()
-    first = services.participant_join(run=run, display_name="A")
-    second = services.participant_join(run=run, display_name="B")
+    first = participants.participant_join(run=run, display_name="A")
+    second = participants.participant_join(run=run, display_name="B")
     assert (first.number, second.number) == (1, 2)
     assert second.status == ParticipantStatus.ADMITTED
     found_run, found = selectors.participant_for_socket(run.code, [999_999, second.pk])
@@ -60,8 +61,8 @@ def test_joins_are_numbered_in_order_and_a_socket_finds_its_participant(run):
 def test_joining_an_ended_or_missing_run_is_refused(run):
     run.status = "ended"
     run.save()
-    with pytest.raises(services.ActionError):
-        services.participant_join(run=run)
+    with pytest.raises(ActionError):
+        participants.participant_join(run=run)
     with pytest.raises(Run.DoesNotExist):
         selectors.run_for_joining(999_999)
 

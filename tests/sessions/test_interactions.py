@@ -8,13 +8,24 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from quiz import services as quiz
-from sessions import activity, fragments, interactions, selectors, services
-from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF
-from sessions.coalesce import Coalescer
+from sessions.domain import (
+    answers,
+    breakouts,
+    chat,
+    hands,
+    interactions,
+    participants,
+    questions,
+    quiz,
+    runs,
+    selectors,
+)
+from sessions.domain.permissions import ActionError, PermissionDenied
+from sessions.domain.selectors import actor_for_participant
+from sessions.live import activity, fragments
+from sessions.live.broadcast import PARTICIPANTS, SCREEN, STAFF
+from sessions.live.coalesce import Coalescer
 from sessions.models import BreakoutGroup, Interaction, Kind, Participant, Response, Run, State
-from sessions.permissions import ActionError, PermissionDenied
-from sessions.selectors import actor_for_participant
 
 
 def me(person):
@@ -26,7 +37,7 @@ def item(run, key) -> Interaction:
 
 
 def goto(run, actors, number):
-    services.slide_goto(run=run, actor=actors["fran"], number=number)
+    runs.slide_goto(run=run, actor=actors["fran"], number=number)
     return Run.objects.get(pk=run.pk)
 
 
@@ -54,7 +65,7 @@ def test_interactions_follow_the_slides(live, actors):
 def test_stepping_back_to_a_slide_opens_its_activity_again(live, actors, people):
     """Next then Previous by mistake: the prompt is open again, answers kept."""
     prompt = item(live, "introductions")
-    interactions.answer_write(run=live, actor=me(people[0]), interaction=prompt.pk, text="Kia ora")
+    answers.answer_write(run=live, actor=me(people[0]), interaction=prompt.pk, text="Kia ora")
     live = goto(goto(live, actors, 2), actors, 1)
     prompt.refresh_from_db()
     assert prompt.state == State.OPEN
@@ -77,15 +88,15 @@ def test_one_answer_per_person_changeable_until_close(live, actors, people):
     live = goto(live, actors, 2)
     poll = item(live, "watched-intro-video")
     aroha = me(people[0])
-    interactions.answer_choose(run=live, actor=aroha, interaction=poll.pk, choice=0)
-    interactions.answer_choose(run=live, actor=aroha, interaction=poll.pk, choice=1)
+    answers.answer_choose(run=live, actor=aroha, interaction=poll.pk, choice=0)
+    answers.answer_choose(run=live, actor=aroha, interaction=poll.pk, choice=1)
     assert Response.objects.get(participant=people[0]).choices == [1]
     assert Response.objects.filter(interaction=poll).count() == 1
     interactions.interaction_close(run=live, actor=actors["hana"], interaction=poll.pk)
     with pytest.raises(ActionError, match="isn't open"):
-        interactions.answer_choose(run=live, actor=aroha, interaction=poll.pk, choice=0)
+        answers.answer_choose(run=live, actor=aroha, interaction=poll.pk, choice=0)
     with pytest.raises(ActionError, match="No such option"):
-        interactions.answer_choose(run=live, actor=aroha, interaction=poll.pk, choice=7)
+        answers.answer_choose(run=live, actor=aroha, interaction=poll.pk, choice=7)
 
 
 def test_choose_all_that_apply_sets_and_unsets(live, actors, people):
@@ -94,7 +105,7 @@ def test_choose_all_that_apply_sets_and_unsets(live, actors, people):
         options=["A", "B", "C"], multiple=True,
     )  # fmt: skip
     for choice, selected in ((0, True), (2, True), (2, True), (0, False)):
-        interactions.answer_choose(
+        answers.answer_choose(
             run=live, actor=me(people[0]), interaction=poll.pk, choice=choice, selected=selected
         )
     assert Response.objects.get(interaction=poll).choices == [2]  # sending twice is harmless
@@ -106,7 +117,7 @@ def test_a_batch_of_answers_is_written_at_once_and_each_gets_its_own_result(live
     batch = [(live.pk, p.pk, poll.pk, i % 2, True) for i, p in enumerate(people)]
     batch.append((live.pk, people[0].pk, poll.pk, 1, True))  # changes her mind in the batch
     batch.append((live.pk, people[1].pk, poll.pk, 9, True))  # no such option
-    results = interactions.answers_record(batch)
+    results = answers.answers_record(batch)
     assert results[:4] == [[0], [1], [0], [1]]
     assert isinstance(results[4], ActionError)
     assert {r.participant_id: r.choices for r in Response.objects.filter(interaction=poll)} == {
@@ -119,14 +130,14 @@ def test_a_batch_of_answers_is_written_at_once_and_each_gets_its_own_result(live
 def test_team_and_strangers_cannot_answer(live, actors):
     poll = item(goto(live, actors, 2), "watched-intro-video")
     with pytest.raises(PermissionDenied):
-        interactions.answer_choose(run=live, actor=actors["fran"], interaction=poll.pk, choice=0)
+        answers.answer_choose(run=live, actor=actors["fran"], interaction=poll.pk, choice=0)
 
 
 def test_tallies_count_answers_and_hands_counted_by_hand(live, actors, people):
     live = goto(live, actors, 2)
     poll = item(live, "watched-intro-video")
     for person, choice in zip(people, (0, 0, 1), strict=True):
-        interactions.answer_choose(run=live, actor=me(person), interaction=poll.pk, choice=choice)
+        answers.answer_choose(run=live, actor=me(person), interaction=poll.pk, choice=choice)
     interactions.tally_add(run=live, actor=actors["hana"], interaction=poll.pk, option=1)
     interactions.tally_add(run=live, actor=actors["hana"], interaction=poll.pk, option=1)
     poll.refresh_from_db()
@@ -139,7 +150,7 @@ def test_tallies_count_answers_and_hands_counted_by_hand(live, actors, people):
 def test_poll_results_stay_hidden_from_participants_until_shown(live, actors, people):
     live = goto(live, actors, 2)
     poll = item(live, "watched-intro-video")
-    interactions.answer_choose(run=live, actor=me(people[0]), interaction=poll.pk, choice=0)
+    answers.answer_choose(run=live, actor=me(people[0]), interaction=poll.pk, choice=0)
     for audience in (PARTICIPANTS, SCREEN):  # the room sees no results until they're shown
         assert "Results:" not in fragments.render_live(live, audience)
     assert "Answers so far: 1" in fragments.render_live(live, STAFF)
@@ -158,10 +169,8 @@ def test_quiz_reveal_shows_answer_explanation_and_distribution(live, actors, peo
     live = goto(live, actors, 19)
     question = live.interactions.get(slide_number=19)
     correct = question.correct[0]
-    interactions.answer_choose(
-        run=live, actor=me(people[0]), interaction=question.pk, choice=correct
-    )
-    interactions.answer_choose(run=live, actor=me(people[1]), interaction=question.pk, choice=0)
+    answers.answer_choose(run=live, actor=me(people[0]), interaction=question.pk, choice=correct)
+    answers.answer_choose(run=live, actor=me(people[1]), interaction=question.pk, choice=0)
     before = fragments.render_live(Run.objects.get(pk=live.pk), PARTICIPANTS)
     assert "correct" not in before and question.explanation not in before
     quiz.quiz_reveal(run=live, actor=actors["fran"], interaction=question.pk)
@@ -171,16 +180,16 @@ def test_quiz_reveal_shows_answer_explanation_and_distribution(live, actors, peo
         assert question.explanation in html and "Results: 2 answers" in html
         assert "November 2019" in html
     with pytest.raises(ActionError):
-        interactions.answer_choose(run=live, actor=me(people[2]), interaction=question.pk, choice=0)
+        answers.answer_choose(run=live, actor=me(people[2]), interaction=question.pk, choice=0)
 
 
 def test_quiz_timer_refuses_late_answers(live, actors, people, monkeypatch):
     question = live.interactions.filter(kind=Kind.QUIZ).first()
     interactions.interaction_open(run=live, actor=actors["fran"], interaction=question.pk, timer=30)
     later = timezone.now() + timedelta(seconds=31)
-    monkeypatch.setattr(interactions, "_now", lambda: later)
+    monkeypatch.setattr(answers, "_now", lambda: later)
     with pytest.raises(ActionError, match="Time's up"):
-        interactions.answer_choose(run=live, actor=me(people[0]), interaction=question.pk, choice=0)
+        answers.answer_choose(run=live, actor=me(people[0]), interaction=question.pk, choice=0)
     with pytest.raises(ActionError, match="timer"):
         interactions.interaction_open(
             run=live, actor=actors["fran"], interaction=item(live, "introductions").pk, timer=30
@@ -194,7 +203,7 @@ def test_scoreboard_lists_only_named_people_who_opt_in(live, actors, people):
     live = goto(live, actors, 17)
     question = live.interactions.get(slide_number=17)
     for person in people:
-        interactions.answer_choose(
+        answers.answer_choose(
             run=live, actor=me(person), interaction=question.pk, choice=question.correct[0]
         )
     quiz.quiz_reveal(run=live, actor=actors["fran"], interaction=question.pk)
@@ -215,7 +224,7 @@ def test_people_on_the_scoreboard_are_listed_before_the_first_reveal(live, actor
     first = live.interactions.filter(kind="quiz").order_by("slide_number").first()
     interactions.interaction_open(run=live, actor=actors["fran"], interaction=first.pk)
     assert "Nobody has chosen to be on the scoreboard yet" in board(live)
-    mere = services.participant_join(run=live, display_name="Mere", show_name=True)
+    mere = participants.participant_join(run=live, display_name="Mere", show_name=True)
     for person in (mere, people[0]):
         quiz.scoreboard_join(run=live, actor=me(person), joined=True)
     assert scoreboard(live) == [("Aroha", 0), ("Mere", 0)]  # nothing revealed yet
@@ -225,54 +234,52 @@ def test_people_on_the_scoreboard_are_listed_before_the_first_reveal(live, actor
 
 def test_prompts_take_words_passes_and_volunteers(live, actors, people):
     prompt = item(live, "introductions")
-    interactions.answer_write(run=live, actor=me(people[0]), interaction=prompt.pk, text="Kia ora")
-    interactions.answer_write(run=live, actor=me(people[1]), interaction=prompt.pk, passed=True)
-    interactions.answer_volunteer(
-        run=live, actor=me(people[1]), interaction=prompt.pk, volunteer=True
-    )
+    answers.answer_write(run=live, actor=me(people[0]), interaction=prompt.pk, text="Kia ora")
+    answers.answer_write(run=live, actor=me(people[1]), interaction=prompt.pk, passed=True)
+    answers.answer_volunteer(run=live, actor=me(people[1]), interaction=prompt.pk, volunteer=True)
     with pytest.raises(ActionError, match="Write something"):
-        interactions.answer_write(run=live, actor=me(people[2]), interaction=prompt.pk, text=" ")
+        answers.answer_write(run=live, actor=me(people[2]), interaction=prompt.pk, text=" ")
     view = selectors.interaction_view(prompt, audience=STAFF)
     assert view.answered == 2 and view.volunteers == 1
     aroha = Response.objects.get(participant=people[0])
-    interactions.response_mark(run=live, actor=actors["pita"], response=aroha.pk, shown=True)
+    answers.response_mark(run=live, actor=actors["pita"], response=aroha.pk, shown=True)
     screen = fragments.render_live(Run.objects.get(pk=live.pk), SCREEN)
     assert "Kia ora" in screen and "Aroha" in screen
     sam = Response.objects.get(participant=people[1])
-    interactions.answer_write(run=live, actor=me(people[1]), interaction=prompt.pk, text="Hi")
-    interactions.response_mark(run=live, actor=actors["pita"], response=sam.pk, shown=True)
+    answers.answer_write(run=live, actor=me(people[1]), interaction=prompt.pk, text="Hi")
+    answers.response_mark(run=live, actor=actors["pita"], response=sam.pk, shown=True)
     screen = fragments.render_live(Run.objects.get(pk=live.pk), SCREEN)
     assert "Hi" in screen and "Sam" not in screen and "Anonymous" in screen
     with pytest.raises(PermissionDenied):
-        interactions.response_mark(run=live, actor=me(people[0]), response=sam.pk, shown=False)
+        answers.response_mark(run=live, actor=me(people[0]), response=sam.pk, shown=False)
 
 
 def test_breakout_groups_split_the_room_and_share_boards(live, actors, people):
-    extra = [services.participant_join(run=live, display_name=f"P{i}") for i in range(3)]
+    extra = [participants.participant_join(run=live, display_name=f"P{i}") for i in range(3)]
     everyone = people + extra
     prompt = item(goto(live, actors, 9), "what-people-said")
     assert prompt.breakouts
-    breakout = interactions.breakout_start(
+    breakout = breakouts.breakout_start(
         run=live, actor=actors["hana"], interaction=prompt.pk, groups=2, seed=1
     )
     groups = list(breakout.groups.all())
     assert sorted(g.members.count() for g in groups) == [3, 3]
     member = groups[0].members.first()
     outsider = groups[1].members.first()
-    interactions.answer_write(run=live, actor=me(member), interaction=prompt.pk, text="Trust!")
+    answers.answer_write(run=live, actor=me(member), interaction=prompt.pk, text="Trust!")
     board = selectors.group_board_context(groups[0])["board"]
     assert [r.text for r in board] == ["Trust!"]
     assert selectors.group_board_context(groups[1])["board"] == []
-    interactions.group_summary(run=live, actor=me(member), group=1, text="We talked trust")
+    breakouts.group_summary(run=live, actor=me(member), group=1, text="We talked trust")
     with pytest.raises(ActionError, match="your own group"):
-        interactions.group_summary(run=live, actor=me(outsider), group=1, text="x")
-    interactions.group_show(run=live, actor=actors["fran"], group=1, shown=True)
+        breakouts.group_summary(run=live, actor=me(outsider), group=1, text="x")
+    breakouts.group_show(run=live, actor=actors["fran"], group=1, shown=True)
     assert "We talked trust" in fragments.render_live(Run.objects.get(pk=live.pk), SCREEN)
-    interactions.breakout_move(run=live, actor=actors["fran"], participant=outsider.pk, group=1)
+    breakouts.breakout_move(run=live, actor=actors["fran"], participant=outsider.pk, group=1)
     assert groups[0].members.count() == 4
     with pytest.raises(PermissionDenied):
-        interactions.breakout_start(run=live, actor=actors["pita"], interaction=prompt.pk, groups=2)
-    interactions.breakout_end(run=live, actor=actors["fran"])
+        breakouts.breakout_start(run=live, actor=actors["pita"], interaction=prompt.pk, groups=2)
+    breakouts.breakout_end(run=live, actor=actors["fran"])
     assert all(Participant.objects.filter(pk=p.pk).exists() for p in everyone)
 
 
@@ -280,21 +287,21 @@ def test_a_breakout_summary_is_its_last_writers_and_goes_with_them(client, live,
     client.post(f"/join/{live.code}/", {"display_name": "Aroha", "show_name": "on"})
     aroha = Participant.objects.get(display_name="Aroha")
     for name in ("Sam", "Mere", "Tui"):
-        services.participant_join(run=live, display_name=name)
+        participants.participant_join(run=live, display_name=name)
     prompt = item(goto(live, actors, 9), "what-people-said")
-    interactions.breakout_start(
+    breakouts.breakout_start(
         run=live, actor=actors["hana"], interaction=prompt.pk, groups=2, seed=1
     )
     mine = aroha.breakout_groups.get()
     theirs = BreakoutGroup.objects.exclude(pk=mine.pk).get()
     writer = theirs.members.first()
-    interactions.group_summary(run=live, actor=me(aroha), group=mine.number, text="Why, mostly")
-    interactions.group_summary(run=live, actor=me(writer), group=theirs.number, text="Trust")
-    interactions.group_summary(
+    breakouts.group_summary(run=live, actor=me(aroha), group=mine.number, text="Why, mostly")
+    breakouts.group_summary(run=live, actor=me(writer), group=theirs.number, text="Trust")
+    breakouts.group_summary(
         run=live, actor=actors["fran"], group=theirs.number, text="Trust, and who sees what"
     )
     for group in (mine, theirs):
-        interactions.group_show(run=live, actor=actors["fran"], group=group.number, shown=True)
+        breakouts.group_show(run=live, actor=actors["fran"], group=group.number, shown=True)
     theirs.refresh_from_db()
     assert theirs.summary_by is None and theirs.summary_by_user == users["fran"]
 
@@ -317,7 +324,7 @@ def test_a_breakout_summary_is_its_last_writers_and_goes_with_them(client, live,
     screen = fragments.render_live(Run.objects.get(pk=live.pk), SCREEN)
     assert "Why, mostly" not in screen
     assert "Trust, and who sees what" in screen  # the team wrote it last: it stays
-    services.participant_leave(participant=Participant.objects.get(pk=writer.pk))
+    participants.participant_leave(participant=Participant.objects.get(pk=writer.pk))
     theirs.refresh_from_db()
     assert theirs.summary == "Trust, and who sees what"
 
@@ -333,14 +340,14 @@ def test_the_console_says_when_breakouts_fit(live, actors):
 
 
 def test_chat_to_everyone_or_to_the_team(live, actors, people):
-    interactions.chat_send(run=live, actor=me(people[0]), text="<script>alert(1)</script> hx-get")
+    chat.chat_send(run=live, actor=me(people[0]), text="<script>alert(1)</script> hx-get")
     html = fragments._chat(PARTICIPANTS)(live)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
     assert "Aroha" in html
-    services.run_update(run=live, actor=actors["fran"], chat_to_everyone=False)
+    runs.run_update(run=live, actor=actors["fran"], chat_to_everyone=False)
     live = Run.objects.get(pk=live.pk)
-    interactions.chat_send(run=live, actor=me(people[1]), text="Just for the team")
-    interactions.chat_send(run=live, actor=actors["hana"], text="Back in 5 minutes")
+    chat.chat_send(run=live, actor=me(people[1]), text="Just for the team")
+    chat.chat_send(run=live, actor=actors["hana"], text="Back in 5 minutes")
     assert "Just for the team" not in fragments._chat(PARTICIPANTS)(live)
     assert "Back in 5 minutes" in fragments._chat(PARTICIPANTS)(live)
     assert "Just for the team" in fragments._chat(STAFF)(live)
@@ -350,83 +357,82 @@ def test_chat_to_everyone_or_to_the_team(live, actors, people):
 
 
 def test_chat_moderation_limits_and_switch(live, actors, people):
-    message = interactions.chat_send(run=live, actor=me(people[0]), text="Off topic")
-    interactions.chat_hide(run=live, actor=actors["hana"], message=message.pk)
+    message = chat.chat_send(run=live, actor=me(people[0]), text="Off topic")
+    chat.chat_hide(run=live, actor=actors["hana"], message=message.pk)
     assert "Off topic" not in fragments._chat(PARTICIPANTS)(live)
     assert "Off topic" in fragments._chat(STAFF)(live)
-    interactions.participant_mute(run=live, actor=actors["hana"], participant=people[0].pk)
+    chat.participant_mute(run=live, actor=actors["hana"], participant=people[0].pk)
     with pytest.raises(ActionError, match="muted"):
-        interactions.chat_send(run=live, actor=me(people[0]), text="Let me in")
+        chat.chat_send(run=live, actor=me(people[0]), text="Let me in")
     with pytest.raises(PermissionDenied):
-        interactions.chat_hide(run=live, actor=me(people[1]), message=message.pk)
-    for i in range(interactions.CHAT_BURST):
-        interactions.chat_send(run=live, actor=me(people[1]), text=f"line {i}")
+        chat.chat_hide(run=live, actor=me(people[1]), message=message.pk)
+    for i in range(chat.CHAT_BURST):
+        chat.chat_send(run=live, actor=me(people[1]), text=f"line {i}")
     with pytest.raises(ActionError, match="at most 5 every 10 seconds"):
-        interactions.chat_send(run=live, actor=me(people[1]), text="one too many")
+        chat.chat_send(run=live, actor=me(people[1]), text="one too many")
     with pytest.raises(ActionError, match="Keep messages under"):
-        interactions.chat_send(run=live, actor=me(people[2]), text="x" * 501)
-    services.run_update(run=live, actor=actors["fran"], chat_enabled=False)
+        chat.chat_send(run=live, actor=me(people[2]), text="x" * 501)
+    runs.run_update(run=live, actor=actors["fran"], chat_enabled=False)
     with pytest.raises(ActionError, match="Chat is off"):
-        interactions.chat_send(run=live, actor=me(people[2]), text="hello")
+        chat.chat_send(run=live, actor=me(people[2]), text="hello")
 
 
 def test_a_submission_refused_can_be_sent_again_with_its_token(live, people, monkeypatch):
     """The token is claimed only by a submission that is saved: one refused (here, for
     sending too fast) may be sent again as it was, and then counts."""
-    allow = interactions.allow
-    monkeypatch.setattr(interactions, "allow", lambda *args, **kwargs: False)
+    allow = chat.allow
+    for module in (chat, questions):
+        monkeypatch.setattr(module, "allow", lambda *args, **kwargs: False)
     with pytest.raises(ActionError, match="quickly"):
-        interactions.chat_send(run=live, actor=me(people[0]), text="Hello", token="tok-000001")
+        chat.chat_send(run=live, actor=me(people[0]), text="Hello", token="tok-000001")
     with pytest.raises(ActionError, match="several questions"):
-        interactions.question_ask(run=live, actor=me(people[0]), text="Why?", token="tok-000002")
-    monkeypatch.setattr(interactions, "allow", allow)
-    assert interactions.chat_send(run=live, actor=me(people[0]), text="Hello", token="tok-000001")
-    assert interactions.question_ask(run=live, actor=me(people[0]), text="Why?", token="tok-000002")
+        questions.question_ask(run=live, actor=me(people[0]), text="Why?", token="tok-000002")
+    for module in (chat, questions):
+        monkeypatch.setattr(module, "allow", allow)
+    assert chat.chat_send(run=live, actor=me(people[0]), text="Hello", token="tok-000001")
+    assert questions.question_ask(run=live, actor=me(people[0]), text="Why?", token="tok-000002")
     # Sent again: nothing more, and not counted against the rate limits either.
     for _ in range(5):
         assert (
-            interactions.chat_send(run=live, actor=me(people[0]), text="Hello", token="tok-000001")
-            is None
+            chat.chat_send(run=live, actor=me(people[0]), text="Hello", token="tok-000001") is None
         )
-    assert interactions.chat_send(run=live, actor=me(people[0]), text="Next", token="tok-000003")
+    assert chat.chat_send(run=live, actor=me(people[0]), text="Next", token="tok-000003")
     assert live.chat_messages.count() == 2 and live.questions.count() == 1
     # The same token from someone else is their own submission.
-    assert interactions.chat_send(run=live, actor=me(people[1]), text="Hello", token="tok-000001")
+    assert chat.chat_send(run=live, actor=me(people[1]), text="Hello", token="tok-000001")
 
 
 def test_hands_queue_in_order(live, actors, people):
     for person in (people[2], people[0]):
-        interactions.hand_raise(run=live, actor=me(person), raised=True)
+        hands.hand_raise(run=live, actor=me(person), raised=True)
     queue = selectors.hands_context(live)["hands"]
     assert [p.pk for p in queue] == [people[2].pk, people[0].pk]
     with pytest.raises(PermissionDenied):
-        interactions.hand_lower(run=live, actor=me(people[0]), participant=people[2].pk)
-    interactions.hand_lower(run=live, actor=actors["pita"], participant=people[2].pk)
+        hands.hand_lower(run=live, actor=me(people[0]), participant=people[2].pk)
+    hands.hand_lower(run=live, actor=actors["pita"], participant=people[2].pk)
     assert [p.pk for p in selectors.hands_context(live)["hands"]] == [people[0].pk]
-    interactions.hand_raise(run=live, actor=me(people[0]), raised=False)
+    hands.hand_raise(run=live, actor=me(people[0]), raised=False)
     assert selectors.hands_context(live)["hands"] == []
 
 
 def test_questions_upvotes_and_answers(live, actors, people):
-    question = interactions.question_ask(run=live, actor=me(people[0]), text="Is DPUP law?")
-    other = interactions.question_ask(run=live, actor=me(people[1]), text="Who wrote it?")
+    question = questions.question_ask(run=live, actor=me(people[0]), text="Is DPUP law?")
+    other = questions.question_ask(run=live, actor=me(people[1]), text="Who wrote it?")
     with pytest.raises(ActionError, match="your own"):
-        interactions.question_upvote(run=live, actor=me(people[0]), question=question.pk)
+        questions.question_upvote(run=live, actor=me(people[0]), question=question.pk)
     for person in people[1:]:
-        interactions.question_upvote(run=live, actor=me(person), question=question.pk)
-    interactions.question_upvote(run=live, actor=me(people[2]), question=question.pk, voted=False)
+        questions.question_upvote(run=live, actor=me(person), question=question.pk)
+    questions.question_upvote(run=live, actor=me(people[2]), question=question.pk, voted=False)
     ordered = selectors.questions_context(live, PARTICIPANTS)["questions"]
     assert [(q.pk, q.votes) for q in ordered] == [(question.pk, 1), (other.pk, 0)]
     with pytest.raises(PermissionDenied):
-        interactions.question_mark(
-            run=live, actor=me(people[0]), question=question.pk, answered=True
-        )
-    interactions.question_mark(run=live, actor=actors["fran"], question=question.pk, answered=True)
+        questions.question_mark(run=live, actor=me(people[0]), question=question.pk, answered=True)
+    questions.question_mark(run=live, actor=actors["fran"], question=question.pk, answered=True)
     assert [q.pk for q in selectors.questions_context(live, STAFF)["open_questions"]] == [other.pk]
 
 
 def test_the_last_segment_puts_open_questions_in_front(live, actors, people):
-    interactions.question_ask(run=live, actor=me(people[0]), text="Where do I find more?")
+    questions.question_ask(run=live, actor=me(people[0]), text="Where do I find more?")
     live = goto(live, actors, 29)
     html = fragments.render_snapshot(live, STAFF)
     assert "qa-list spotlight" in html and "time to answer them" in html
@@ -461,8 +467,8 @@ def test_a_thousand_changes_are_a_few_pushes():
 def test_personal_state_is_theirs_alone(live, actors, people):
     live = goto(live, actors, 2)
     poll = item(live, "watched-intro-video")
-    interactions.answer_choose(run=live, actor=me(people[0]), interaction=poll.pk, choice=1)
-    interactions.hand_raise(run=live, actor=me(people[0]), raised=True)
+    answers.answer_choose(run=live, actor=me(people[0]), interaction=poll.pk, choice=1)
+    hands.hand_raise(run=live, actor=me(people[0]), raised=True)
     mine = fragments.render_personal(Participant.objects.get(pk=people[0].pk))
     theirs = fragments.render_personal(Participant.objects.get(pk=people[1].pk))
     assert f"&quot;{poll.pk}&quot;:{{&quot;choices&quot;:[1]" in mine
@@ -474,9 +480,9 @@ def test_your_data_lists_everything_and_leaving_erases_it(client, live, actors):
     person = Participant.objects.get(display_name="Aroha")
     live = goto(live, actors, 2)
     poll = item(live, "watched-intro-video")
-    interactions.answer_choose(run=live, actor=me(person), interaction=poll.pk, choice=1)
-    interactions.chat_send(run=live, actor=me(person), text="Kia ora koutou")
-    interactions.question_ask(run=live, actor=me(person), text="Where is the toolkit?")
+    answers.answer_choose(run=live, actor=me(person), interaction=poll.pk, choice=1)
+    chat.chat_send(run=live, actor=me(person), text="Kia ora koutou")
+    questions.question_ask(run=live, actor=me(person), text="Where is the toolkit?")
     page = client.get(f"/runs/{live.code}/me/").content.decode()
     for fact in ("Not yet", "Kia ora koutou", "Where is the toolkit?", "Have you watched"):
         assert fact in page
@@ -490,12 +496,12 @@ def test_your_data_lists_everything_and_leaving_erases_it(client, live, actors):
 def test_data_is_purged_after_the_retention_period(live, actors, people):
     from django.core.management import call_command
 
-    interactions.chat_send(run=live, actor=me(people[0]), text="hello")
+    chat.chat_send(run=live, actor=me(people[0]), text="hello")
     prompt = item(goto(live, actors, 9), "what-people-said")
-    interactions.breakout_start(run=live, actor=actors["fran"], interaction=prompt.pk, groups=2)
+    breakouts.breakout_start(run=live, actor=actors["fran"], interaction=prompt.pk, groups=2)
     group = people[0].breakout_groups.get()
-    interactions.group_summary(run=live, actor=me(people[0]), group=group.number, text="Ours")
-    services.run_end(run=live, actor=actors["fran"])
+    breakouts.group_summary(run=live, actor=me(people[0]), group=group.number, text="Ours")
+    runs.run_end(run=live, actor=actors["fran"])
     call_command("purge_run_data")
     assert Participant.objects.filter(run=live).count() == 3  # not yet: 30 days to go
     Run.objects.filter(pk=live.pk).update(ended_at=timezone.now() - timedelta(days=31))
@@ -509,21 +515,21 @@ def test_data_is_purged_after_the_retention_period(live, actors, people):
 
 def test_ending_the_run_closes_everything(live, actors, people):
     prompt = item(live, "introductions")
-    asked = interactions.question_ask(run=live, actor=me(people[1]), text="Before the end?")
-    services.run_end(run=live, actor=actors["fran"])
+    asked = questions.question_ask(run=live, actor=me(people[1]), text="Before the end?")
+    runs.run_end(run=live, actor=actors["fran"])
     assert live.status == "live"  # as a socket still holds it
     prompt.refresh_from_db()
     assert prompt.state == State.CLOSED
     with pytest.raises(ActionError):
-        interactions.answer_write(run=live, actor=me(people[0]), interaction=prompt.pk, text="x")
+        answers.answer_write(run=live, actor=me(people[0]), interaction=prompt.pk, text="x")
     with pytest.raises(ActionError, match="ended"):
-        interactions.hand_raise(run=live, actor=me(people[0]), raised=True)
+        hands.hand_raise(run=live, actor=me(people[0]), raised=True)
     with pytest.raises(ActionError, match="ended"):
-        interactions.question_ask(run=live, actor=me(people[0]), text="Too late?")
+        questions.question_ask(run=live, actor=me(people[0]), text="Too late?")
     with pytest.raises(ActionError, match="ended"):
-        interactions.question_upvote(run=live, actor=me(people[0]), question=asked.pk)
+        questions.question_upvote(run=live, actor=me(people[0]), question=asked.pk)
     with pytest.raises(ActionError, match="ended"):
-        interactions.chat_send(run=live, actor=me(people[0]), text="Still there?")
+        chat.chat_send(run=live, actor=me(people[0]), text="Still there?")
     assert list(live.questions.values_list("text", "votes")) == [("Before the end?", 0)]
     assert not live.chat_messages.exists()
 
@@ -532,6 +538,6 @@ def test_breakouts_need_time_on_the_agenda(live, actors, people):
     prompt = item(goto(live, actors, 9), "what-people-said")
     Run.objects.filter(pk=live.pk).update(running_since=timezone.now() - timedelta(minutes=8))
     with pytest.raises(ActionError, match="isn't enough time"):
-        interactions.breakout_start(
+        breakouts.breakout_start(
             run=Run.objects.get(pk=live.pk), actor=actors["fran"], interaction=prompt.pk, groups=2
         )

@@ -8,9 +8,9 @@ import textwrap
 
 import pytest
 
-from sessions import interactions, ratelimit
-from sessions.permissions import ActionError
-from sessions.selectors import actor_for_participant
+from sessions.domain import hands, ratelimit
+from sessions.domain.permissions import ActionError
+from sessions.domain.selectors import actor_for_participant
 from tests.conftest import REPO
 
 RACER = textwrap.dedent(
@@ -18,7 +18,7 @@ RACER = textwrap.dedent(
     import os, sys, django
     os.environ["DJANGO_SETTINGS_MODULE"] = "dpup_workshop.settings"
     django.setup()
-    from sessions.ratelimit import allow
+    from sessions.domain.ratelimit import allow
     sys.stdin.readline()  # start together
     print(sum(allow("race", "someone", limit=25, window=600) for _ in range(20)))
     """
@@ -92,9 +92,9 @@ def test_the_shared_cache_counts_when_redis_is_configured(settings):
 
 def test_a_hand_waved_up_and_down_is_held_back(live, people):
     me = actor_for_participant(people[0])
-    for raised in [True, False] * (interactions.HAND_CHANGES // 2):
-        interactions.hand_raise(run=live, actor=me, raised=raised)
+    for raised in [True, False] * (hands.HAND_CHANGES // 2):
+        hands.hand_raise(run=live, actor=me, raised=raised)
     with pytest.raises(ActionError, match="raised and lowered your hand several times"):
-        interactions.hand_raise(run=live, actor=me, raised=True)
+        hands.hand_raise(run=live, actor=me, raised=True)
     # Saying again what is already so changes nothing and isn't counted against anyone.
-    interactions.hand_raise(run=live, actor=actor_for_participant(people[1]), raised=False)
+    hands.hand_raise(run=live, actor=actor_for_participant(people[1]), raised=False)

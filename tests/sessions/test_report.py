@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from sessions import interactions, services
+from sessions.domain import answers, breakouts, interactions, participants, questions, runs
+from sessions.domain.selectors import actor_for_participant
 from sessions.models import Run
-from sessions.selectors import actor_for_participant
 
 
 def text(response) -> str:
@@ -21,32 +21,32 @@ def text(response) -> str:
 def ran(run, actors, clock):
     """A short run: introductions, the video poll and one quiz question, then the end."""
     fran = actors["fran"]
-    services.run_update(run=run, actor=fran, waiting_room=False)
-    services.run_start(run=run, actor=fran)
+    runs.run_update(run=run, actor=fran, waiting_room=False)
+    runs.run_start(run=run, actor=fran)
     run = Run.objects.get(pk=run.pk)
     people = [
-        services.participant_join(run=run, display_name=name, show_name=bool(name))
+        participants.participant_join(run=run, display_name=name, show_name=bool(name))
         for name in ("Aroha", "Sam", "")
     ]
     me = [actor_for_participant(p) for p in people]
     intro = run.interactions.get(key="introductions")
-    interactions.answer_write(run=run, actor=me[0], interaction=intro.pk, text="Kia ora, Aroha")
-    interactions.answer_write(run=run, actor=me[2], interaction=intro.pk, passed=True)
+    answers.answer_write(run=run, actor=me[0], interaction=intro.pk, text="Kia ora, Aroha")
+    answers.answer_write(run=run, actor=me[2], interaction=intro.pk, passed=True)
     clock.advance(minutes=7)
-    services.slide_goto(run=run, actor=fran, number=2)
+    runs.slide_goto(run=run, actor=fran, number=2)
     run = Run.objects.get(pk=run.pk)
     poll = run.interactions.get(key="watched-intro-video")
     for actor, choice in zip(me, (0, 0, 1), strict=True):
-        interactions.answer_choose(run=run, actor=actor, interaction=poll.pk, choice=choice)
-    services.slide_goto(run=run, actor=fran, number=17)
+        answers.answer_choose(run=run, actor=actor, interaction=poll.pk, choice=choice)
+    runs.slide_goto(run=run, actor=fran, number=17)
     run = Run.objects.get(pk=run.pk)
     question = run.interactions.get(slide_number=17)
     right = question.correct[0]
     wrong = next(i for i in range(len(question.options)) if i != right)
     for actor, choice in zip(me, (right, right, wrong), strict=True):
-        interactions.answer_choose(run=run, actor=actor, interaction=question.pk, choice=choice)
-    interactions.question_ask(run=run, actor=me[1], text="Where is the toolkit?")
-    services.run_end(run=run, actor=fran)
+        answers.answer_choose(run=run, actor=actor, interaction=question.pk, choice=choice)
+    questions.question_ask(run=run, actor=me[1], text="Where is the toolkit?")
+    runs.run_end(run=run, actor=fran)
     return Run.objects.get(pk=run.pk), question
 
 
@@ -78,7 +78,7 @@ def test_an_ended_run_links_its_report_from_your_workshops(client, users, ran):
 def test_what_a_participant_takes_away_leaves_the_report(client, users, ran):
     run, _ = ran
     aroha = run.participants.get(display_name="Aroha")
-    services.participant_leave(participant=aroha)
+    participants.participant_leave(participant=aroha)
     client.force_login(users["fran"])
     page = text(client.get(f"/runs/{run.code}/report/"))
     assert "Kia ora, Aroha" not in page
@@ -89,7 +89,7 @@ def test_what_a_participant_takes_away_leaves_the_report(client, users, ran):
 def test_after_the_retention_period_the_report_keeps_only_timings(client, users, ran):
     run, _ = ran
     later = run.ended_at + timedelta(days=run.retention_days + 1)
-    assert services.runs_purge_expired(now=later) == [run]
+    assert runs.runs_purge_expired(now=later) == [run]
     client.force_login(users["fran"])
     page = text(client.get(f"/runs/{run.code}/report/"))
     assert 'id="purged-notice"' in page
@@ -104,7 +104,7 @@ def test_a_run_in_progress_reports_so_far(client, users, run, actors):
     page = text(client.get(f"/runs/{run.code}/report/"))
     assert "hasn't started yet" in page and "Nothing was opened" in page
     assert "under" not in page.split('id="report-agenda"', 1)[1]
-    services.run_start(run=run, actor=actors["fran"])
+    runs.run_start(run=run, actor=actors["fran"])
     page = text(client.get(f"/runs/{run.code}/report/"))
     assert "still running" in page
     agenda = page.split('id="report-agenda"', 1)[1].split("</table>", 1)[0]
@@ -126,23 +126,23 @@ def test_the_report_keeps_breakout_summaries_and_says_what_was_counted_aloud(
     client, users, run, actors
 ):
     fran = actors["fran"]
-    services.run_update(run=run, actor=fran, waiting_room=False)
-    services.run_start(run=run, actor=fran)
+    runs.run_update(run=run, actor=fran, waiting_room=False)
+    runs.run_start(run=run, actor=fran)
     for name in ("Aroha", "Mere", "Sam", "Pita"):
-        services.participant_join(run=run, display_name=name)
-    services.slide_goto(run=Run.objects.get(pk=run.pk), actor=fran, number=2)
+        participants.participant_join(run=run, display_name=name)
+    runs.slide_goto(run=Run.objects.get(pk=run.pk), actor=fran, number=2)
     poll = run.interactions.get(key="watched-intro-video")
     interactions.tally_add(run=run, actor=fran, interaction=poll.pk, option=0, amount=1)
-    services.slide_goto(run=Run.objects.get(pk=run.pk), actor=fran, number=9)
+    runs.slide_goto(run=Run.objects.get(pk=run.pk), actor=fran, number=9)
     prompt = run.interactions.get(key="what-people-said")
-    interactions.breakout_start(
+    breakouts.breakout_start(
         run=Run.objects.get(pk=run.pk), actor=fran, interaction=prompt.pk, groups=2
     )
-    interactions.group_summary(run=run, actor=fran, group=2, text="Clarity for whānau")
-    interactions.breakout_end(run=Run.objects.get(pk=run.pk), actor=fran)
+    breakouts.group_summary(run=run, actor=fran, group=2, text="Clarity for whānau")
+    breakouts.breakout_end(run=Run.objects.get(pk=run.pk), actor=fran)
     client.force_login(users["fran"])
     page = text(client.get(f"/runs/{run.code}/report/"))
-    breakouts = page.split('id="report-what-people-said"', 1)[1].split("</article>", 1)[0]
-    assert "Breakout group summaries" in breakouts and "Clarity for whānau" in breakouts
+    section = page.split('id="report-what-people-said"', 1)[1].split("</article>", 1)[0]
+    assert "Breakout group summaries" in section and "Clarity for whānau" in section
     counted = page.split('id="report-watched-intro-video"', 1)[1].split("</article>", 1)[0]
     assert "0 answered here · 1 counted aloud" in counted

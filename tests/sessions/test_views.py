@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from sessions import services, sessionkeys
+from sessions.domain import answers, chat, participants, questions, runs, sessionkeys, team
+from sessions.domain.selectors import actor_for_participant, actor_for_user
 from sessions.models import Participant, ParticipantStatus, RoleInvite, Run
-from sessions.selectors import actor_for_participant, actor_for_user
 
 
 def text(response) -> str:
@@ -114,7 +114,7 @@ def test_create_run_prints_links_for_where_the_site_is(deck, users, capsys, sett
 
 
 def test_join_page_tells_what_is_recorded_and_offers_choices(client, run):
-    services.run_update(
+    runs.run_update(
         run=run,
         actor=actor_for_user(run, run.facilitator),
         takes_photos=True,
@@ -139,11 +139,11 @@ def test_someone_the_host_turned_away_cannot_join_again_from_that_browser(
     person = Participant.objects.get()
     host = actor_for_user(run, users["hana"])
     if refusal == "remove":
-        services.participant_admit(run=run, actor=host, participant_id=person.pk)
-        services.participant_remove(run=run, actor=host, participant_id=person.pk)
+        participants.participant_admit(run=run, actor=host, participant_id=person.pk)
+        participants.participant_remove(run=run, actor=host, participant_id=person.pk)
         said = "The host removed you from this workshop"
     else:
-        services.participant_deny(run=run, actor=host, participant_id=person.pk)
+        participants.participant_deny(run=run, actor=host, participant_id=person.pk)
         said = "The host didn't admit you to this workshop"
     refusal_text = f"{said}, so you can't join it again from this browser. If that was a "
     refusal_text += "mistake, ask the host."
@@ -231,10 +231,10 @@ def test_identity_survives_a_reload(client, run):
 
 def test_a_run_that_ends_while_someone_is_joining_says_so(client, run, monkeypatch):
     """The join page read the run while it was open; it ended before the form was sent."""
-    from sessions import selectors
+    from sessions.domain import selectors
 
     read_while_open = selectors.run_for_join(run.code)
-    services.run_end(run=run, actor=actor_for_user(run, run.facilitator))
+    runs.run_end(run=run, actor=actor_for_user(run, run.facilitator))
     monkeypatch.setattr(selectors, "run_for_join", lambda code: read_while_open)
     response = client.post(f"/join/{run.code}/", {"display_name": "Aroha"})
     assert response.status_code == 409
@@ -243,7 +243,7 @@ def test_a_run_that_ends_while_someone_is_joining_says_so(client, run, monkeypat
 
 
 def test_a_run_deleted_while_someone_is_joining_is_not_found(client, run, monkeypatch):
-    from sessions import selectors
+    from sessions.domain import selectors
 
     read_before = selectors.run_for_join(run.code)
     Run.objects.filter(pk=run.pk).delete()
@@ -257,7 +257,7 @@ def test_guessing_codes_is_rate_limited(client, run, settings):
     from django.test import Client
 
     settings.JOIN_RATE_LIMIT = 4
-    services.run_update(run=run, actor=actor_for_user(run, run.facilitator), waiting_room=False)
+    runs.run_update(run=run, actor=actor_for_user(run, run.facilitator), waiting_room=False)
     joined = Client()  # someone in the room, on the same network
     joined.post(f"/join/{run.code}/", {"display_name": "Aroha"})
     assert client.post("/join/", {"code": run.display_code}).status_code == 302  # not counted
@@ -350,8 +350,8 @@ def test_logging_in_leads_to_your_workshops(client, db, users):
 
 
 def test_participant_pages_never_carry_notes(client, run):
-    services.run_update(run=run, actor=actor_for_user(run, run.facilitator), waiting_room=False)
-    services.slide_goto(run=run, actor=actor_for_user(run, run.facilitator), number=2)
+    runs.run_update(run=run, actor=actor_for_user(run, run.facilitator), waiting_room=False)
+    runs.slide_goto(run=run, actor=actor_for_user(run, run.facilitator), number=2)
     client.post(f"/join/{run.code}/", {})
     page = text(client.get(f"/runs/{run.code}/"))
     assert "In short" in page and "Check whether they have watched" not in page
@@ -359,8 +359,8 @@ def test_participant_pages_never_carry_notes(client, run):
 
 
 def test_participants_browse_back_only_through_slides_shown(client, run):
-    services.run_update(run=run, actor=actor_for_user(run, run.facilitator), waiting_room=False)
-    services.slide_goto(run=run, actor=actor_for_user(run, run.facilitator), number=4)
+    runs.run_update(run=run, actor=actor_for_user(run, run.facilitator), waiting_room=False)
+    runs.slide_goto(run=run, actor=actor_for_user(run, run.facilitator), number=4)
     client.post(f"/join/{run.code}/", {})
     earlier = client.get(f"/runs/{run.code}/slides/2/")
     assert earlier.status_code == 200 and "In short" in text(earlier)
@@ -369,9 +369,7 @@ def test_participants_browse_back_only_through_slides_shown(client, run):
 
 
 def test_invite_link_grants_the_role_after_login(client, run, users):
-    invite = services.invite_create(
-        run=run, actor=actor_for_user(run, users["fran"]), role="presenter"
-    )
+    invite = team.invite_create(run=run, actor=actor_for_user(run, users["fran"]), role="presenter")
     url = f"/invite/{invite.token}/"
     assert client.get(url).url.startswith("/accounts/login/")
     client.force_login(users["mere"])
@@ -384,9 +382,7 @@ def test_invite_link_grants_the_role_after_login(client, run, users):
 
 def test_the_invite_ends_its_sentence_with_one_full_stop(client, run, users):
     Run.objects.filter(pk=run.pk).update(scheduled_at=datetime(2026, 12, 1, 19, 23, tzinfo=UTC))
-    invite = services.invite_create(
-        run=run, actor=actor_for_user(run, users["fran"]), role="presenter"
-    )
+    invite = team.invite_create(run=run, actor=actor_for_user(run, users["fran"]), role="presenter")
     client.force_login(users["mere"])
     page = text(client.get(f"/invite/{invite.token}/"))
     assert "for the workshop on Wednesday 2 December 2026, 8:23 a.m.</p>" in page  # Auckland
@@ -413,7 +409,7 @@ def test_agenda_panel_suggests_cuts_when_running_over(client, run, users):
 
     from django.utils import timezone
 
-    services.run_start(run=run, actor=actor_for_user(run, users["fran"]))
+    runs.run_start(run=run, actor=actor_for_user(run, users["fran"]))
     # 25 minutes into the 10-minute welcome: 15 minutes late.
     Run.objects.filter(pk=run.pk).update(running_since=timezone.now() - timedelta(minutes=25))
     client.force_login(users["hana"])
@@ -426,20 +422,20 @@ def test_agenda_panel_suggests_cuts_when_running_over(client, run, users):
 
 
 def test_chat_on_a_page_is_in_the_chat_log_not_in_the_notices(client, run, users):
-    from sessions import interactions
+    from sessions.domain import runs, team
 
     fran = actor_for_user(run, run.facilitator)
-    services.run_update(run=run, actor=fran, waiting_room=False)
-    services.run_start(run=run, actor=fran)
+    runs.run_update(run=run, actor=fran, waiting_room=False)
+    runs.run_start(run=run, actor=fran)
     run = Run.objects.get(pk=run.pk)
     client.post(f"/join/{run.code}/", {"display_name": "Aroha", "show_name": "on"})
-    interactions.chat_send(run=run, actor=fran, text="Kia ora koutou")
+    chat.chat_send(run=run, actor=fran, text="Kia ora koutou")
     page = client.get(f"/runs/{run.code}/").content.decode()
     log = page.split('id="chat-log"', 1)[1].split("</ol>", 1)[0]
     assert "Kia ora koutou" in log
     assert 'class="messages"' not in page
     # The page's own notice still shows: here, the one for accepting an invite.
-    invite = services.invite_create(run=run, actor=fran, role="host")
+    invite = team.invite_create(run=run, actor=fran, role="host")
     client.force_login(users["outsider"])
     page = client.post(f"/invite/{invite.token}/", follow=True).content.decode()
     notices = page.split('class="messages"', 1)[1].split("</ul>", 1)[0]
@@ -451,19 +447,19 @@ def test_chat_on_a_page_is_in_the_chat_log_not_in_the_notices(client, run, users
 def test_participant_downloads_a_copy_of_their_data(client, run):
     import json
 
-    from sessions import interactions
+    from sessions.domain import runs
 
     fran = actor_for_user(run, run.facilitator)
-    services.run_update(run=run, actor=fran, waiting_room=False)
-    services.run_start(run=run, actor=fran)
+    runs.run_update(run=run, actor=fran, waiting_room=False)
+    runs.run_start(run=run, actor=fran)
     run = Run.objects.get(pk=run.pk)
     client.post(f"/join/{run.code}/", {"display_name": "Aroha"})
     me = actor_for_participant(Participant.objects.get())
-    services.slide_goto(run=run, actor=fran, number=2)
+    runs.slide_goto(run=run, actor=fran, number=2)
     poll = run.interactions.get(key="watched-intro-video")
-    interactions.answer_choose(run=run, actor=me, interaction=poll.pk, choice=1)
-    interactions.chat_send(run=run, actor=me, text="Kia ora")
-    interactions.question_ask(run=run, actor=me, text="Where is the toolkit?")
+    answers.answer_choose(run=run, actor=me, interaction=poll.pk, choice=1)
+    chat.chat_send(run=run, actor=me, text="Kia ora")
+    questions.question_ask(run=run, actor=me, text="Where is the toolkit?")
     page = client.get(f"/runs/{run.code}/me/").content.decode()
     assert f'href="/runs/{run.code}/me/download/"' in page
     response = client.get(f"/runs/{run.code}/me/download/")

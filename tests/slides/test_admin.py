@@ -102,17 +102,17 @@ def test_segment_owners_edit(admin_client, deck):
 def test_an_edit_says_started_runs_keep_their_deck(admin_client, deck):
     from datetime import UTC, datetime
 
-    from sessions import services
-    from sessions.selectors import actor_for_user
+    from sessions.domain import runs
+    from sessions.domain.selectors import actor_for_user
 
     facilitator = get_user_model().objects.create_user("fran", password="a-long-test-password")
     for title in ("Started", "Not yet"):
-        run = services.run_create(
+        run = runs.run_create(
             deck=deck, facilitator=facilitator, title=title,
             scheduled_at=datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
         )  # fmt: skip
     started = run.__class__.objects.get(title="Started")
-    services.run_start(run=started, actor=actor_for_user(started, facilitator))
+    runs.run_start(run=started, actor=actor_for_user(started, facilitator))
     slide = Slide.objects.get(deck=deck, number=4)
     url = f"/admin/slides/slide/{slide.pk}/change/"
     data = _form_data(admin_client.get(url)) | {"title": "Why it starts with why"}

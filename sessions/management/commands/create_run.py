@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from sessions.domain.runs import run_create
 from sessions.models import Mode, Plan
-from sessions.services import run_create
 from slides.models import Deck
 
 LOCAL_URL = "http://127.0.0.1:8000"

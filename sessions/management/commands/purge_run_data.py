@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from sessions.services import runs_purge_expired
+from sessions.domain.runs import runs_purge_expired
 
 
 class Command(BaseCommand):

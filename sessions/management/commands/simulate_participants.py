@@ -5,8 +5,8 @@ import random
 
 from django.core.management.base import BaseCommand, CommandError
 
+from bench.simulate import Answerer, join
 from sessions.models import normalise_code
-from sessions.simulate import Answerer, join
 
 NAMES = ["Aroha", "Sam", "Mere", "Tama", "Priya", "Losa", "Wiremu", "Chen", "Hana", "Ioane"]
 

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
-from sessions import activity, broadcast, selectors
-from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
+from sessions.domain import selectors
+from sessions.live import activity, broadcast
+from sessions.live.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
 from sessions.models import Participant, Run, Status
 
 PARTIALS = "runs/partials.html"

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
 
-from sessions import hotsql
-from sessions.agenda import HANDOFF_SECONDS, AgendaStatus, agenda_status
+from sessions.domain import hotsql
+from sessions.domain.agenda import HANDOFF_SECONDS, AgendaStatus, agenda_status
+from sessions.domain.permissions import PRESENTER, Actor
 from sessions.models import (
     AudienceQuestion,
     Breakout,
@@ -30,7 +31,6 @@ from sessions.models import (
     Status,
     TeamMember,
 )
-from sessions.permissions import PRESENTER, Actor
 from slides.content import DeckData
 from slides.models import Role
 from slides.rendering import RunContext, SlideView, letter, slide_view

@@ -14,7 +14,7 @@ import threading
 from django.conf import settings
 from django.db import transaction
 
-from sessions.coalesce import Coalescer
+from sessions.live.coalesce import Coalescer
 
 RESPONSES = "responses"
 CHAT = "chat"
@@ -28,7 +28,7 @@ _lock = threading.Lock()
 
 
 def _flush(run_id: int) -> None:
-    from sessions import broadcast, fragments
+    from sessions.live import broadcast, fragments
     from sessions.models import Run
 
     with _lock:
@@ -68,7 +68,7 @@ def changed_for(run_id: int, participant_id: int) -> None:
     """Send one participant their own state (answers, hand, votes) once this commits."""
 
     def send() -> None:
-        from sessions import broadcast, fragments
+        from sessions.live import broadcast, fragments
         from sessions.models import Participant
 
         participant = (
@@ -91,7 +91,7 @@ def acknowledge(run_id: int, participant_id: int, event: str, **about) -> None:
     """Tell one participant, once this commits, that what they sent was saved (so their
     browser can clear the box they typed it in: nothing typed is lost on an error). `about`
     goes in the metadata (a chat line's id, so their page can label it "You")."""
-    from sessions import broadcast
+    from sessions.live import broadcast
 
     text = broadcast.envelope(event, "", extra=about or None)
     group = broadcast.participant_group_name(run_id, participant_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions.consumers import RunConsumer
+from sessions.live.consumers import RunConsumer
 
 websocket_urlpatterns = [
     path("ws/runs/<str:code>/", RunConsumer.as_asgi()),

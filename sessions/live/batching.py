@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 
-from sessions import interactions
+from sessions.domain import answers
 
 WINDOW = 0.01  # seconds an answer waits for company
 MAX_BATCH = 500
@@ -59,7 +59,7 @@ class AnswerBatcher:
         if not batch:
             return
         try:
-            results = await database_sync_to_async(interactions.answers_record)(
+            results = await database_sync_to_async(answers.answers_record)(
                 [
                     (a.run_id, a.participant_id, a.interaction_id, a.choice, a.selected)
                     for a in batch

@@ -33,13 +33,14 @@ from django.utils.html import escape
 from dpup_workshop import eventloop
 from dpup_workshop.layers import text_frame
 from dpup_workshop.text import InvalidText, json_is_valid_unicode
-from sessions import actions, broadcast, fragments, services
-from sessions.batching import batcher
-from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
+from sessions.domain import team
+from sessions.domain.permissions import ActionError, Actor, PermissionDenied, check
+from sessions.domain.selectors import actor_for_participant, actor_for_user, participant_for_socket
+from sessions.domain.sessionkeys import participant_ids
+from sessions.live import actions, broadcast, fragments
+from sessions.live.batching import batcher
+from sessions.live.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
 from sessions.models import Participant, ParticipantStatus, Run
-from sessions.permissions import ActionError, Actor, PermissionDenied, check
-from sessions.selectors import actor_for_participant, actor_for_user, participant_for_socket
-from sessions.sessionkeys import participant_ids
 
 logger = logging.getLogger(__name__)
 
@@ -282,7 +283,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         if resolved.actor.is_team:
             self._sign_in_checker = asyncio.create_task(self._check_sign_in())
             view = "screen" if resolved.audience == SCREEN else self._view()
-            await database_sync_to_async(services.presence_enter)(
+            await database_sync_to_async(team.presence_enter)(
                 run=resolved.run,
                 user_id=resolved.actor.user_id,
                 channel_name=self.channel_name,
@@ -317,7 +318,7 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code) -> None:
         # The base class leaves self.groups; only the team's presence is ours to clear.
         if self.caller is not None and self.caller.actor.is_team:
-            await database_sync_to_async(services.presence_leave)(
+            await database_sync_to_async(team.presence_leave)(
                 run=self.caller.run, channel_name=self.channel_name
             )
 
@@ -399,7 +400,7 @@ class RunConsumer(AsyncWebsocketConsumer):
             return
         if action == "ping":
             if self.caller.actor.is_team:  # (whether it is still signed in: _check_sign_in)
-                await database_sync_to_async(services.presence_seen)(channel_name=self.channel_name)
+                await database_sync_to_async(team.presence_seen)(channel_name=self.channel_name)
             return
         if self.caller.read_only and action in actions.REGISTRY:
             await self.send(

@@ -1,5 +1,6 @@
-"""Everything that changes a run. Every way the agenda, the slides or the room can change is
-here: views, the websocket consumer and commands call these functions and nothing else.
+"""Everything that changes a run as a whole: creating it and its settings, the agenda runner
+(start, pause, the slides and segments, ending and resuming) and keeping data only as long as
+promised. Views, the websocket consumer and commands call these functions and nothing else.
 
 Each service checks the actor against the one permission table, changes the database in a
 transaction (the run row locked), gives the run a new version and publishes the change to
@@ -8,30 +9,27 @@ each audience once, after commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from sessions import activity, broadcast, fragments, hotsql, interactions, selectors
-from sessions.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
-from sessions.interactions import lock_run, require_open
+from sessions.domain import interactions, selectors
+from sessions.domain.guards import lock_run, require_open
+from sessions.domain.participants import admit
+from sessions.domain.permissions import ActionError, Actor, check
+from sessions.live import activity, broadcast, fragments
+from sessions.live.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
 from sessions.models import (
-    AudienceQuestion,
     BreakoutGroup,
     JoinCard,
-    Participant,
     ParticipantStatus,
-    Presence,
     RoleInvite,
     Run,
     State,
     Status,
     TeamMember,
 )
-from sessions.permissions import ActionError, Actor, check
-from sessions.roster import roster_changed
 from slides.models import Deck, Role
 from slides.selectors import deck_data
 
@@ -87,15 +85,6 @@ def _set_segment(run: Run, index: int, now: datetime, *, slide: int | None = Non
         _show_slide(run, slide)
     elif not segment.covers(run.slide_number):
         _show_slide(run, segment.first_slide)
-
-
-def _team_changed(run: Run, user_id: int) -> None:
-    """A member's roles changed: their open sockets re-read them; the roster is re-sent."""
-    for audience in (STAFF, SCREEN):
-        broadcast.send_to_group(
-            broadcast.run_group_name(run.pk, audience), {"type": "team.changed", "user_id": user_id}
-        )
-    roster_changed(run.pk)
 
 
 # --- creating and setting up a run -----------------------------------------------------------
@@ -174,265 +163,9 @@ def run_update(*, run: Run, actor: Actor, **changes) -> Run:
     for name, value in changes.items():
         setattr(run, name, value)
     if waiting_room_was_on and not run.waiting_room:
-        _admit(run, run.participants.filter(status=ParticipantStatus.WAITING))
+        admit(run, run.participants.filter(status=ParticipantStatus.WAITING))
     publish_live(run, "run.updated")
     return run
-
-
-@transaction.atomic
-def team_add(
-    *, run: Run, actor: Actor, user, role: str, segments: Iterable[str] = ()
-) -> TeamMember:
-    check("team.manage", actor)
-    if role not in Role.values:
-        raise ActionError(f"Unknown role '{role}'.")
-    keys = {segment.key for segment in run.segments}
-    wanted = [key for key in segments if key in keys] if role == Role.PRESENTER else []
-    member, _ = TeamMember.objects.update_or_create(
-        run=run, user=user, role=role, defaults={"segments": wanted}
-    )
-    _team_changed(run, user.pk)
-    return member
-
-
-@transaction.atomic
-def team_remove(*, run: Run, actor: Actor, member: TeamMember) -> None:
-    check("team.manage", actor)
-    if member.run_id != run.pk:
-        raise ActionError("That person is not on this run's team.")
-    if member.role == Role.FACILITATOR and member.user_id == run.facilitator_id:
-        raise ActionError("The run's facilitator keeps the facilitator role.")
-    member.delete()
-    _team_changed(run, member.user_id)
-
-
-def invite_create(*, run: Run, actor: Actor, role: str) -> RoleInvite:
-    check("team.manage", actor)
-    if role not in Role.values:
-        raise ActionError(f"Unknown role '{role}'.")
-    return RoleInvite.objects.create(run=run, role=role, created_by_id=actor.user_id)
-
-
-def invite_revoke(*, run: Run, actor: Actor, invite: RoleInvite) -> None:
-    check("team.manage", actor)
-    if invite.run_id != run.pk:
-        raise ActionError("That invite belongs to another run.")
-    RoleInvite.objects.filter(pk=invite.pk, revoked_at__isnull=True).update(revoked_at=_now())
-
-
-@transaction.atomic
-def invite_accept(*, invite: RoleInvite, user) -> TeamMember:
-    """Grant the invite's role to the logged-in user (no change if they already hold it)."""
-    invite = (
-        RoleInvite.objects.select_for_update()
-        .select_related("run")
-        .defer("run__deck_snapshot")
-        .get(pk=invite.pk)
-    )
-    if not invite.is_active:
-        raise ActionError("This invite link is no longer valid: ask the facilitator for a new one.")
-    member, created = TeamMember.objects.get_or_create(run=invite.run, user=user, role=invite.role)
-    if created:
-        RoleInvite.objects.filter(pk=invite.pk).update(uses=invite.uses + 1)
-        _team_changed(invite.run, user.pk)
-    return member
-
-
-# --- participants ------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def participant_join(
-    *, run: Run, display_name: str = "", show_name: bool = False, token: str | None = None
-) -> Participant:
-    """A new participant: waiting if the run has a waiting room, otherwise admitted.
-
-    `token` comes from the join page, made in the browser (the page is cached for everyone,
-    so the server can't hand out one per page): a second post of the same form, a double
-    click, is the same person joining, and gets the participant the first one made. It is kept
-    on the participant, not in the cache, because two posts may reach two worker processes.
-    """
-    # Only what a join needs, with the run's row locked so numbers don't collide (nor two
-    # posts with one token).
-    run = selectors.run_for_joining(run.pk)
-    require_open(run)
-    if token:
-        joined = selectors.participant_by_join_token(run.pk, token)
-        if joined is not None:
-            return joined
-    last = selectors.last_participant_number(run.pk)
-    now = _now()
-    admitted = not run.waiting_room
-    participant = hotsql.insert(
-        Participant(
-            run=run,
-            number=last + 1,
-            display_name=display_name.strip(),
-            show_name=show_name and bool(display_name.strip()),
-            status=ParticipantStatus.ADMITTED if admitted else ParticipantStatus.WAITING,
-            admitted_at=now if admitted else None,
-            join_token=token or "",
-        )
-    )
-    roster_changed(run.pk)
-    return participant
-
-
-@transaction.atomic
-def participant_update(
-    *, participant: Participant, display_name: str, show_name: bool
-) -> Participant:
-    """A participant changes how they are named; takes effect on every screen.
-
-    The quiz scoreboard names people, so someone who stops showing their name leaves it (as
-    only the named may join it); the board, hands, questions, chat and responses follow at
-    once on every screen.
-    """
-    # As it is now, not as this copy was read: they may have joined the board since.
-    was_on_scoreboard = (
-        Participant.objects.select_for_update()
-        .filter(pk=participant.pk)
-        .values_list("on_scoreboard", flat=True)
-        .get()
-    )
-    participant.display_name = display_name.strip()
-    participant.show_name = show_name and bool(participant.display_name)
-    participant.on_scoreboard = was_on_scoreboard and participant.named_on_screens
-    participant.save(update_fields=["display_name", "show_name", "on_scoreboard"])
-    # Their name is on more than the roster where they took part: raised hands, questions,
-    # chat lines, responses (and the scoreboard). Only those lists are sent again: a rename
-    # must not re-send the whole chat to a thousand phones when they never wrote in it.
-    named_in = {
-        activity.HANDS: participant.hand_raised_at is not None,
-        activity.QUESTIONS: participant.questions.exists(),
-        activity.CHAT: participant.chat_messages.exists(),
-        activity.RESPONSES: was_on_scoreboard or participant.responses.exists(),
-    }
-    for area, named in named_in.items():
-        if named:
-            activity.changed(participant.run_id, area)
-    activity.changed_for(participant.run_id, participant.pk)  # their scoreboard button
-    roster_changed(participant.run_id)
-    return participant
-
-
-@transaction.atomic
-def participant_leave(*, participant: Participant) -> None:
-    """The participant leaves and their personal data goes: name, choices, answers, responses,
-    chat lines, questions, votes, and a breakout group summary they were the last to write
-    (emptied and taken off the projector). Only a numbered, empty row stays, so others'
-    numbers hold. Someone the host removed or turned away stays so (their data goes all the
-    same): deleting it is not a way back in."""
-    summaries = participant.breakout_summaries.update(
-        summary="", summary_shown=False, summary_by=None
-    )
-    participant.responses.all().delete()
-    participant.chat_messages.all().delete()
-    if participant.questions.filter(on_screen=True).exists():
-        activity.changed(participant.run_id, activity.SCREEN)  # it leaves the room's screen too
-    participant.questions.all().delete()
-    for question in participant.upvoted.all():
-        question.voters.remove(participant)
-        AudienceQuestion.objects.filter(pk=question.pk).update(votes=question.voters.count())
-    participant.breakout_groups.clear()
-    participant.display_name = ""
-    participant.show_name = False
-    participant.on_scoreboard = False
-    participant.hand_raised_at = None
-    participant.join_token = ""
-    if not participant.refused:
-        participant.status = ParticipantStatus.LEFT
-    participant.save(
-        update_fields=[
-            "display_name", "show_name", "on_scoreboard", "hand_raised_at", "join_token", "status"
-        ]
-    )  # fmt: skip
-    for area in (activity.RESPONSES, activity.CHAT, activity.HANDS, activity.QUESTIONS):
-        activity.changed(participant.run_id, area)
-    if summaries:
-        activity.changed(participant.run_id, activity.BREAKOUTS)  # their group's boards too
-    broadcast.send_to_group(
-        broadcast.participant_group_name(participant.run_id, participant.pk),
-        {"type": "participant.gone", "reason": "left"},
-    )
-    roster_changed(participant.run_id)
-
-
-def _admit(run: Run, participants) -> list[int]:
-    ids = list(participants.values_list("pk", flat=True))
-    if ids:
-        Participant.objects.filter(pk__in=ids).update(
-            status=ParticipantStatus.ADMITTED, admitted_at=_now()
-        )
-        # One message to the waiting room names everyone admitted: no per-person sends.
-        broadcast.send_to_group(
-            broadcast.run_group_name(run.pk, WAITING),
-            {"type": "participants.admitted", "ids": ids},
-        )
-        roster_changed(run.pk)
-    return ids
-
-
-@transaction.atomic
-def participant_admit(*, run: Run, actor: Actor, participant_id: int) -> Participant:
-    check("participant.admit", actor)
-    run = lock_run(run)
-    require_open(run)
-    participant = _participant(run, participant_id)
-    if participant.status != ParticipantStatus.WAITING:
-        raise ActionError(f"{participant.team_label} is not in the waiting room.")
-    _admit(run, Participant.objects.filter(pk=participant.pk))
-    participant.refresh_from_db()
-    return participant
-
-
-@transaction.atomic
-def participant_admit_all(*, run: Run, actor: Actor) -> int:
-    check("participant.admit_all", actor)
-    run = lock_run(run)
-    require_open(run)
-    return len(_admit(run, run.participants.filter(status=ParticipantStatus.WAITING)))
-
-
-@transaction.atomic
-def participant_remove(*, run: Run, actor: Actor, participant_id: int) -> Participant:
-    check("participant.remove", actor)
-    run = lock_run(run)
-    participant = _participant(run, participant_id)
-    if participant.refused or participant.status == ParticipantStatus.LEFT:
-        raise ActionError(f"{participant.team_label} has already gone.")
-    _refuse(run, participant, ParticipantStatus.REMOVED)
-    return participant
-
-
-@transaction.atomic
-def participant_deny(*, run: Run, actor: Actor, participant_id: int) -> Participant:
-    """Turn away someone in the waiting room: they are told, and can't join again from that
-    browser (as with someone removed)."""
-    check("participant.deny", actor)
-    run = lock_run(run)
-    participant = _participant(run, participant_id)
-    if participant.status != ParticipantStatus.WAITING:
-        raise ActionError(f"{participant.team_label} is not in the waiting room.")
-    _refuse(run, participant, ParticipantStatus.DENIED)
-    return participant
-
-
-def _refuse(run: Run, participant: Participant, status: str) -> None:
-    participant.status = status
-    participant.save(update_fields=["status"])
-    broadcast.send_to_group(
-        broadcast.participant_group_name(run.pk, participant.pk),
-        {"type": "participant.gone", "reason": status},
-    )
-    roster_changed(run.pk)
-
-
-def _participant(run: Run, participant_id) -> Participant:
-    try:
-        return run.participants.get(pk=int(participant_id))
-    except (Participant.DoesNotExist, TypeError, ValueError):
-        raise ActionError("No such participant in this run.") from None
 
 
 # --- the agenda runner -------------------------------------------------------------------------
@@ -621,26 +354,6 @@ def run_show_join_card(*, run: Run, actor: Actor, shown: bool) -> Run:
     run.join_card = JoinCard.SHOWN if shown else JoinCard.HIDDEN
     publish_live(run, "screen.join", (STAFF, SCREEN))
     return run
-
-
-# --- who of the team is connected ------------------------------------------------------------
-
-
-def presence_enter(*, run: Run, user_id: int, channel_name: str, view: str) -> None:
-    Presence.objects.update_or_create(
-        channel_name=channel_name,
-        defaults={"run": run, "user_id": user_id, "view": view, "seen_at": _now()},
-    )
-    roster_changed(run.pk)
-
-
-def presence_seen(*, channel_name: str) -> None:
-    Presence.objects.filter(channel_name=channel_name).update(seen_at=_now())
-
-
-def presence_leave(*, run: Run, channel_name: str) -> None:
-    Presence.objects.filter(channel_name=channel_name).delete()
-    roster_changed(run.pk)
 
 
 # --- keeping data only as long as promised ---------------------------------------------------

@@ -1,5 +1,5 @@
 """The live quiz: revealing answers and the opt-in scoreboard. Answering a question is the
-same as answering a poll (sessions.interactions.answer_choose): one answer per person, which
+same as answering a poll (answers.answer_choose): one answer per person, which
 they may change until the question closes."""
 
 from __future__ import annotations
@@ -7,17 +7,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from sessions import activity
-from sessions.interactions import (
-    get_interaction,
-    lock_run,
-    open_interaction,
-    participant_in_room,
-    require_open,
-)
+from sessions.domain.guards import get_interaction, lock_run, participant_in_room, require_open
+from sessions.domain.interactions import open_interaction
+from sessions.domain.permissions import ActionError, Actor, check
+from sessions.domain.runs import publish_live
+from sessions.live import activity
 from sessions.models import Interaction, Kind, Run, State
-from sessions.permissions import ActionError, Actor, check
-from sessions.services import publish_live
 
 
 @transaction.atomic

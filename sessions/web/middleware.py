@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.urls import get_resolver
 
-from sessions.permissions import ActionError, PermissionDenied
+from sessions.domain.permissions import ActionError, PermissionDenied
 
 
 class RefusalsAsPages:

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 
 from django.core.cache import cache
 
-from sessions.permissions import Actor
+from sessions.domain.permissions import Actor
 
 TTL = 10 * 60  # seconds: far longer than any double click or reconnect
 

@@ -12,10 +12,19 @@ from typing import Any
 
 from dpup_workshop.text import InvalidText
 from dpup_workshop.text import clean as clean_text
-from quiz import services as quiz_services
-from sessions import interactions, services
+from sessions.domain import (
+    answers,
+    breakouts,
+    chat,
+    hands,
+    interactions,
+    participants,
+    questions,
+    quiz,
+    runs,
+)
+from sessions.domain.permissions import ACTIONS, Actor
 from sessions.models import Run
-from sessions.permissions import ACTIONS, Actor
 
 
 class PayloadError(ValueError):
@@ -149,30 +158,30 @@ def _renamed(service: Callable[..., Any], **names: str) -> Callable[..., Any]:
 REGISTRY: dict[str, ActionSpec] = {
     spec.name: spec
     for spec in (
-        _spec("run.start", services.run_start),
-        _spec("run.pause", services.run_pause),
-        _spec("run.resume", services.run_resume),
-        _spec("run.end", services.run_end),
-        _spec("run.reopen", services.run_reopen),
-        _spec("segment.next", services.segment_next),
-        _spec("segment.previous", services.segment_previous),
-        _spec("slide.next", services.slide_next),
-        _spec("slide.previous", services.slide_previous),
-        _spec("slide.goto", services.slide_goto, number=positive_int),
+        _spec("run.start", runs.run_start),
+        _spec("run.pause", runs.run_pause),
+        _spec("run.resume", runs.run_resume),
+        _spec("run.end", runs.run_end),
+        _spec("run.reopen", runs.run_reopen),
+        _spec("segment.next", runs.segment_next),
+        _spec("segment.previous", runs.segment_previous),
+        _spec("slide.next", runs.slide_next),
+        _spec("slide.previous", runs.slide_previous),
+        _spec("slide.goto", runs.slide_goto, number=positive_int),
         _spec(
             "participant.admit",
-            _renamed(services.participant_admit, participant="participant_id"),
+            _renamed(participants.participant_admit, participant="participant_id"),
             participant=positive_int,
         ),
-        _spec("participant.admit_all", services.participant_admit_all),
+        _spec("participant.admit_all", participants.participant_admit_all),
         _spec(
             "participant.remove",
-            _renamed(services.participant_remove, participant="participant_id"),
+            _renamed(participants.participant_remove, participant="participant_id"),
             participant=positive_int,
         ),
         _spec(
             "participant.deny",
-            _renamed(services.participant_deny, participant="participant_id"),
+            _renamed(participants.participant_deny, participant="participant_id"),
             participant=positive_int,
         ),
         # prompts, polls and the quiz
@@ -203,82 +212,82 @@ REGISTRY: dict[str, ActionSpec] = {
             option=index,
             amount=step,
         ),
-        _spec("quiz.reveal", quiz_services.quiz_reveal, interaction=positive_int),
-        _spec("quiz.again", quiz_services.quiz_ask_again, interaction=positive_int),
-        _spec("quiz.scoreboard", quiz_services.scoreboard_show, shown=boolean),
-        _spec("screen.join", services.run_show_join_card, shown=boolean),
+        _spec("quiz.reveal", quiz.quiz_reveal, interaction=positive_int),
+        _spec("quiz.again", quiz.quiz_ask_again, interaction=positive_int),
+        _spec("quiz.scoreboard", quiz.scoreboard_show, shown=boolean),
+        _spec("screen.join", runs.run_show_join_card, shown=boolean),
         _spec(
             "response.mark",
-            interactions.response_mark,
+            answers.response_mark,
             response=positive_int,
             optional={"shortlisted": boolean, "shown": boolean},
         ),
         _spec(
             "answer.choose",
-            interactions.answer_choose,
+            answers.answer_choose,
             interaction=positive_int,
             choice=index,
             optional={"selected": boolean},
         ),
         _spec(
             "answer.write",
-            interactions.answer_write,
+            answers.answer_write,
             interaction=positive_int,
             optional={"text": text, "passed": boolean},
         ),
         _spec(
             "answer.volunteer",
-            interactions.answer_volunteer,
+            answers.answer_volunteer,
             interaction=positive_int,
             volunteer=boolean,
         ),
-        _spec("scoreboard.join", quiz_services.scoreboard_join, joined=boolean),
+        _spec("scoreboard.join", quiz.scoreboard_join, joined=boolean),
         # breakout groups
         _spec(
             "breakout.start",
-            interactions.breakout_start,
+            breakouts.breakout_start,
             interaction=positive_int,
             groups=positive_int,
         ),
         _spec(
             "breakout.move",
-            interactions.breakout_move,
+            breakouts.breakout_move,
             permission="breakout.start",
             participant=positive_int,
             group=positive_int,
         ),
-        _spec("breakout.end", interactions.breakout_end, permission="breakout.start"),
-        _spec("breakout.summary", interactions.group_summary, group=positive_int, text=text),
-        _spec("breakout.show", interactions.group_show, group=positive_int, shown=boolean),
+        _spec("breakout.end", breakouts.breakout_end, permission="breakout.start"),
+        _spec("breakout.summary", breakouts.group_summary, group=positive_int, text=text),
+        _spec("breakout.show", breakouts.group_show, group=positive_int, shown=boolean),
         # chat, hands and questions
-        _spec("chat.send", interactions.chat_send, text=text, optional={"token": token}),
+        _spec("chat.send", chat.chat_send, text=text, optional={"token": token}),
         _spec(
             "chat.hide",
-            interactions.chat_hide,
+            chat.chat_hide,
             permission="chat.moderate",
             message=positive_int,
             optional={"hidden": boolean},
         ),
         _spec(
             "chat.mute",
-            interactions.participant_mute,
+            chat.participant_mute,
             permission="chat.moderate",
             participant=positive_int,
             optional={"muted": boolean},
         ),
-        _spec("hand.raise", interactions.hand_raise, raised=boolean),
-        _spec("hand.lower", interactions.hand_lower, optional={"participant": positive_int}),
-        _spec("question.ask", interactions.question_ask, text=text, optional={"token": token}),
+        _spec("hand.raise", hands.hand_raise, raised=boolean),
+        _spec("hand.lower", hands.hand_lower, optional={"participant": positive_int}),
+        _spec("question.ask", questions.question_ask, text=text, optional={"token": token}),
         # Without `voted` (pages from before it was sent), a press means "upvote".
         _spec(
             "question.upvote",
-            interactions.question_upvote,
+            questions.question_upvote,
             question=positive_int,
             optional={"voted": boolean},
         ),
         _spec(
             "question.mark",
-            interactions.question_mark,
+            questions.question_mark,
             permission="question.moderate",
             question=positive_int,
             optional={"answered": boolean, "hidden": boolean, "on_screen": boolean},

@@ -19,7 +19,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.sessions.models import Session
 from django.dispatch import receiver
 
-from sessions.broadcast import send_to_group, user_group_name
+from sessions.live.broadcast import send_to_group, user_group_name
 from sessions.models import SignedInSession
 
 

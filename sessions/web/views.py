@@ -25,8 +25,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from dpup_workshop.clients import client_address
-from sessions import fragments, selectors, services, sessionkeys
-from sessions.forms import InviteForm, JoinCodeForm, JoinForm, RunForm, TeamMemberForm
+from sessions.domain import participants, runs, selectors, sessionkeys, team
+from sessions.domain.permissions import FACILITATOR, ActionError, Actor
+from sessions.domain.ratelimit import allow, over, retry_after
+from sessions.live import fragments
 from sessions.models import (
     Participant,
     ParticipantStatus,
@@ -36,8 +38,7 @@ from sessions.models import (
     TeamMember,
     join_link_key,
 )
-from sessions.permissions import FACILITATOR, ActionError, Actor
-from sessions.ratelimit import allow, over, retry_after
+from sessions.web.forms import InviteForm, JoinCodeForm, JoinForm, RunForm, TeamMemberForm
 from slides.models import Role
 
 ROLE_VIEWS = {
@@ -163,12 +164,12 @@ def run_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         deck, hosts, presenters = data.pop("deck"), data.pop("hosts"), data.pop("presenters")
-        run = services.run_create(deck=deck, facilitator=request.user, **data)
+        run = runs.run_create(deck=deck, facilitator=request.user, **data)
         # (Posted twice, the form gets the same run, and adding its team again changes nothing.)
         actor = selectors.actor_for_user(run, request.user)
         for role, people in ((Role.HOST, hosts), (Role.PRESENTER, presenters)):
             for person in people:
-                services.team_add(run=run, actor=actor, user=person, role=role)
+                team.team_add(run=run, actor=actor, user=person, role=role)
         messages.success(request, f"Created. Participants join at {_join_url(request, run)}")
         return redirect("runs:settings", code=run.code)
     return render(request, "runs/run_form.html", {"form": form})
@@ -204,7 +205,7 @@ def run_settings(request: HttpRequest, code: str) -> HttpResponse:
         if form.is_valid():
             changes = {name: form.cleaned_data[name] for name in form.fields}
             try:
-                services.run_update(run=run, actor=actor, **changes)
+                runs.run_update(run=run, actor=actor, **changes)
             except ActionError as exc:
                 messages.error(request, str(exc))
             else:
@@ -221,7 +222,7 @@ def team_add(request: HttpRequest, code: str) -> HttpResponse:
     form = TeamMemberForm(request.POST, run=run)
     if not form.is_valid():
         return _settings_page(request, run, team_form=form)
-    member = services.team_add(
+    member = team.team_add(
         run=run,
         actor=actor,
         user=form.cleaned_data["user"],
@@ -238,7 +239,7 @@ def team_remove(request: HttpRequest, code: str, member_id: int) -> HttpResponse
     run, actor = _facilitator_run(request, code)
     member = get_object_or_404(TeamMember, pk=member_id, run=run)
     try:
-        services.team_remove(run=run, actor=actor, member=member)
+        team.team_remove(run=run, actor=actor, member=member)
     except ActionError as exc:
         messages.error(request, str(exc))
     return redirect("runs:settings", code=run.code)
@@ -251,7 +252,7 @@ def invite_create(request: HttpRequest, code: str) -> HttpResponse:
     form = InviteForm(request.POST)
     if not form.is_valid():
         return _settings_page(request, run, invite_form=form)
-    services.invite_create(run=run, actor=actor, role=form.cleaned_data["role"])
+    team.invite_create(run=run, actor=actor, role=form.cleaned_data["role"])
     return redirect(reverse("runs:settings", kwargs={"code": run.code}) + "#invites")
 
 
@@ -261,7 +262,7 @@ def invite_revoke(request: HttpRequest, code: str, invite_id: int) -> HttpRespon
     run, actor = _facilitator_run(request, code)
     # Another run's invite is as unknown here as one that doesn't exist.
     invite = get_object_or_404(RoleInvite, pk=invite_id, run=run)
-    services.invite_revoke(run=run, actor=actor, invite=invite)
+    team.invite_revoke(run=run, actor=actor, invite=invite)
     return redirect(reverse("runs:settings", kwargs={"code": run.code}) + "#invites")
 
 
@@ -272,7 +273,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
     )
     if request.method == "POST":
         try:
-            member = services.invite_accept(invite=invite, user=request.user)
+            member = team.invite_accept(invite=invite, user=request.user)
         except ActionError as exc:
             messages.error(request, str(exc))
             return redirect("runs:list")
@@ -470,7 +471,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             return _too_many(request, guessing=False)
         if form.is_valid():
             try:
-                joined = services.participant_join(
+                joined = participants.participant_join(
                     run=run,
                     display_name=form.cleaned_data["display_name"],
                     show_name=form.cleaned_data["show_name"],
@@ -517,14 +518,14 @@ def my_data(request: HttpRequest, code: str) -> HttpResponse:
     )
     if request.method == "POST":
         if request.POST.get("leave"):
-            services.participant_leave(participant=participant)
+            participants.participant_leave(participant=participant)
             context = {"run": run, "left": True, "participant": participant}
             response = render(request, "runs/gone.html", context)
             if not participant.refused:  # the browser keeps a refusal: see `join`
                 sessionkeys.forget(response, run.pk)
             return response
         if form.is_valid():
-            services.participant_update(
+            participants.participant_update(
                 participant=participant,
                 display_name=form.cleaned_data["display_name"],
                 show_name=form.cleaned_data["show_name"],
