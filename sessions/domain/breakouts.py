@@ -9,9 +9,11 @@ from django.utils import timezone
 
 from sessions.domain.answers import RESPONSE_MAX
 from sessions.domain.guards import get_interaction, lock_run, require_open
-from sessions.domain.interactions import _publish_now, open_interaction
+from sessions.domain.interactions import open_interaction
 from sessions.domain.permissions import ActionError, Actor, check
+from sessions.domain.selectors import agenda_for
 from sessions.live import activity
+from sessions.live.publish import publish_live
 from sessions.models import (
     Breakout,
     BreakoutGroup,
@@ -28,8 +30,6 @@ BREAKOUT_MIN_SECONDS = 5 * 60
 
 def breakout_time_left(run: Run) -> float:
     """Seconds left in the current segment: breakouts fit only if there are enough."""
-    from sessions.domain.selectors import agenda_for
-
     return agenda_for(run).remaining
 
 
@@ -71,7 +71,7 @@ def breakout_start(
         activity.changed_for(run.pk, person.pk)
     if item.state != State.OPEN:
         open_interaction(item, timezone.now())
-    _publish_now(run, "breakout.started")
+    publish_live(run, "breakout.started")
     activity.changed(run.pk, activity.BREAKOUTS)
     return breakout
 
@@ -110,7 +110,7 @@ def breakout_end(*, run: Run, actor: Actor) -> None:
     breakout.groups.update(summary_shown=False)  # the room's screen goes back to the slides
     for member in Participant.objects.filter(breakout_groups__breakout=breakout):
         activity.changed_for(run.pk, member.pk)
-    _publish_now(run, "breakout.ended")
+    publish_live(run, "breakout.ended")
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from sessions.domain.guards import get_interaction, lock_run, require_open
 from sessions.domain.once import first_submission
 from sessions.domain.permissions import ActionError, Actor, check
 from sessions.live import activity
+from sessions.live.publish import publish_live
 from sessions.models import (
     Interaction,
     Kind,
@@ -110,12 +111,6 @@ def open_interaction(item: Interaction, now, timer_seconds: int | None = None) -
     )
 
 
-def _publish_now(run: Run, event: str) -> None:
-    from sessions.domain.runs import publish_live
-
-    publish_live(run, event)
-
-
 @transaction.atomic
 def interaction_open(
     *, run: Run, actor: Actor, interaction: int, timer: int | None = None
@@ -135,7 +130,7 @@ def interaction_open(
     if item.kind != Kind.QUIZ and timer:
         raise ActionError("Only quiz questions have timers.")
     open_interaction(item, timezone.now(), timer)
-    _publish_now(run, "interaction.opened")
+    publish_live(run, "interaction.opened")
     return item
 
 
@@ -150,7 +145,7 @@ def interaction_close(*, run: Run, actor: Actor, interaction: int) -> Interactio
     item.closes_at = None
     item.closed_with_slide = False
     item.save(update_fields=["state", "closes_at", "closed_with_slide"])
-    _publish_now(run, "interaction.closed")
+    publish_live(run, "interaction.closed")
     return item
 
 
@@ -164,7 +159,7 @@ def interaction_results(*, run: Run, actor: Actor, interaction: int, visible: bo
         raise ActionError("Only polls have results to show.")
     item.results_visible = visible
     item.save(update_fields=["results_visible"])
-    _publish_now(run, "interaction.results")
+    publish_live(run, "interaction.results")
     return item
 
 
@@ -202,7 +197,7 @@ def interaction_create(
             results_visible=run.poll_results_visible,
         )
         open_interaction(item, timezone.now())
-        _publish_now(run, "interaction.opened")
+        publish_live(run, "interaction.opened")
     return item
 
 

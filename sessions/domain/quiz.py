@@ -10,8 +10,8 @@ from django.utils import timezone
 from sessions.domain.guards import get_interaction, lock_run, participant_in_room, require_open
 from sessions.domain.interactions import open_interaction
 from sessions.domain.permissions import ActionError, Actor, check
-from sessions.domain.runs import publish_live
 from sessions.live import activity
+from sessions.live.publish import publish_live
 from sessions.models import Interaction, Kind, Run, State
 
 

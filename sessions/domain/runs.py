@@ -18,8 +18,9 @@ from sessions.domain import interactions, selectors
 from sessions.domain.guards import lock_run, require_open
 from sessions.domain.participants import admit
 from sessions.domain.permissions import ActionError, Actor, check
-from sessions.live import activity, broadcast, fragments
+from sessions.live import activity
 from sessions.live.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
+from sessions.live.publish import publish_live
 from sessions.models import (
     BreakoutGroup,
     JoinCard,
@@ -33,21 +34,11 @@ from sessions.models import (
 from slides.models import Deck, Role
 from slides.selectors import deck_data
 
-LIVE_AUDIENCES = (STAFF, PARTICIPANTS, SCREEN)
-
-
 # --- helpers ---------------------------------------------------------------------------------
 
 
 def _now() -> datetime:
     return timezone.now()
-
-
-def publish_live(run: Run, event: str, audiences: tuple[str, ...] = LIVE_AUDIENCES) -> None:
-    """Save the run with a new version; after commit, push its state to each audience."""
-    claimed = broadcast.claim_versions(run, audiences)
-    run.save()
-    broadcast.publish(run.pk, event, claimed, lambda audience: fragments.render_live(run, audience))
 
 
 def _bank_time(run: Run, now: datetime) -> None:

@@ -11,7 +11,6 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 
 from sessions.domain import selectors
-from sessions.live import activity, broadcast
 from sessions.live.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
 from sessions.models import Participant, Run, Status
 
@@ -29,7 +28,7 @@ def render(partial: str, context: dict) -> str:
 # --- the parts, each rendered for one audience -----------------------------------------------
 
 
-def _activity(audience: str) -> Callable[[Run], str]:
+def activity_part(audience: str) -> Callable[[Run], str]:
     if audience == SCREEN:
         # The shared screen's stage is one piece: what is on it decides how it is laid out.
         return lambda run: render(
@@ -39,11 +38,11 @@ def _activity(audience: str) -> Callable[[Run], str]:
     return lambda run: render(partial[audience], selectors.activity_context(run, audience))
 
 
-def _chat(audience: str) -> Callable[[Run], str]:
+def chat_part(audience: str) -> Callable[[Run], str]:
     return lambda run: render("chat_log", selectors.chat_context(run, audience))
 
 
-def _questions(audience: str) -> Callable[[Run], str]:
+def questions_part(audience: str) -> Callable[[Run], str]:
     def questions(run: Run) -> str:
         context = selectors.questions_context(run, audience)
         html = render("qa_list", context)
@@ -52,61 +51,9 @@ def _questions(audience: str) -> Callable[[Run], str]:
     return questions
 
 
-def _hands(run: Run) -> str:
+def hands_part(run: Run) -> str:
     context = selectors.hands_context(run)
     return render("hands", context) + render("hands_badge", context)
-
-
-def _join(parts: list[Callable[[Run], str]]) -> Callable[[Run], str]:
-    return lambda run: "".join(part(run) for part in parts)
-
-
-def activity_parts(run: Run, areas: set[str]) -> dict[str, Callable[[Run], str]]:
-    """For each audience that must hear about the changed areas, how to render its push.
-
-    Participants hear about answers only while some result is visible to them: a thousand
-    quiz answers change nothing on their phones until the reveal.
-    """
-    parts: dict[str, list] = {STAFF: [], PARTICIPANTS: [], SCREEN: []}
-    if activity.QUESTIONS in areas and run.questions.filter(on_screen=True).exists():
-        areas = areas | {activity.SCREEN}
-    if areas & {activity.RESPONSES, activity.BREAKOUTS, activity.SCREEN}:
-        parts[STAFF].append(_activity(STAFF))
-        parts[SCREEN].append(_activity(SCREEN))
-    if areas & {activity.RESPONSES, activity.BREAKOUTS}:
-        current = selectors.current_interactions(run)
-        if run.scoreboard_shown or any(
-            view.public_results or view.responses
-            for view in (selectors.interaction_view(i, audience=PARTICIPANTS) for i in current)
-        ):
-            parts[PARTICIPANTS].append(_activity(PARTICIPANTS))
-    if activity.CHAT in areas:
-        parts[STAFF].append(_chat(STAFF))
-        parts[PARTICIPANTS].append(_chat(PARTICIPANTS))
-    if activity.HANDS in areas:
-        parts[STAFF].append(_hands)
-    if activity.QUESTIONS in areas:
-        parts[STAFF].append(_questions(STAFF))
-        parts[PARTICIPANTS].append(_questions(PARTICIPANTS))
-    return {audience: _join(found) for audience, found in parts.items() if found}
-
-
-def push_group_boards(run: Run, areas: set[str]) -> None:
-    """Each breakout group's board, to its members (one render per group)."""
-    if activity.BREAKOUTS not in areas:
-        return
-    breakout = run.breakouts.filter(ended_at__isnull=True).first()
-    if breakout is None:
-        return
-    messages = []
-    for group in breakout.groups.prefetch_related("members"):
-        html = render("group_board", selectors.group_board_context(group))
-        text = broadcast.envelope("group.board", html)
-        messages += [
-            (broadcast.participant_group_name(run.pk, member.pk), text)
-            for member in group.members.all()
-        ]
-    broadcast.send_all_now(messages)
 
 
 def render_personal(participant: Participant) -> str:
@@ -164,9 +111,9 @@ def render_snapshot(run: Run, audience: str) -> str:
         return (
             render_live(run, STAFF)
             + render_roster(run)
-            + _chat(STAFF)(run)
-            + _hands(run)
-            + _questions(STAFF)(run)
+            + chat_part(STAFF)(run)
+            + hands_part(run)
+            + questions_part(STAFF)(run)
         )
     if audience == WAITING:
         context = selectors.participant_context(run) | {

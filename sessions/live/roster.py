@@ -6,14 +6,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 
+from sessions.live import fragments
+from sessions.live.broadcast import STAFF, envelope, run_group_name, send_now
 from sessions.live.coalesce import Coalescer
+from sessions.models import Run
 
 
 def _flush(run_id: int) -> None:
-    from sessions.live import fragments
-    from sessions.live.broadcast import STAFF, envelope, run_group_name, send_now
-    from sessions.models import Run
-
     run = Run.objects.filter(pk=run_id).first()
     if run is None:
         return

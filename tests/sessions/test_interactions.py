@@ -154,7 +154,7 @@ def test_poll_results_stay_hidden_from_participants_until_shown(live, actors, pe
     for audience in (PARTICIPANTS, SCREEN):  # the room sees no results until they're shown
         assert "Results:" not in fragments.render_live(live, audience)
     assert "Answers so far: 1" in fragments.render_live(live, STAFF)
-    parts = fragments.activity_parts(live, {activity.RESPONSES})
+    parts = activity.activity_parts(live, {activity.RESPONSES})
     assert PARTICIPANTS not in parts  # answers alone don't touch participants' screens
     interactions.interaction_results(
         run=live, actor=actors["fran"], interaction=poll.pk, visible=True
@@ -162,7 +162,7 @@ def test_poll_results_stay_hidden_from_participants_until_shown(live, actors, pe
     live = Run.objects.get(pk=live.pk)
     for audience in (PARTICIPANTS, SCREEN):
         assert "Results: 1 answer" in fragments.render_live(live, audience)
-    assert PARTICIPANTS in fragments.activity_parts(live, {activity.RESPONSES})
+    assert PARTICIPANTS in activity.activity_parts(live, {activity.RESPONSES})
 
 
 def test_quiz_reveal_shows_answer_explanation_and_distribution(live, actors, people):
@@ -207,13 +207,13 @@ def test_scoreboard_lists_only_named_people_who_opt_in(live, actors, people):
             run=live, actor=me(person), interaction=question.pk, choice=question.correct[0]
         )
     quiz.quiz_reveal(run=live, actor=actors["fran"], interaction=question.pk)
-    from quiz.selectors import scoreboard
+    from sessions.domain.selectors import scoreboard
 
     assert scoreboard(Run.objects.get(pk=live.pk)) == [("Aroha", 1)]
 
 
 def test_people_on_the_scoreboard_are_listed_before_the_first_reveal(live, actors, people):
-    from quiz.selectors import scoreboard
+    from sessions.domain.selectors import scoreboard
 
     def board(run) -> str:
         html = fragments.render_snapshot(Run.objects.get(pk=run.pk), STAFF)
@@ -341,16 +341,16 @@ def test_the_console_says_when_breakouts_fit(live, actors):
 
 def test_chat_to_everyone_or_to_the_team(live, actors, people):
     chat.chat_send(run=live, actor=me(people[0]), text="<script>alert(1)</script> hx-get")
-    html = fragments._chat(PARTICIPANTS)(live)
+    html = fragments.chat_part(PARTICIPANTS)(live)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
     assert "Aroha" in html
     runs.run_update(run=live, actor=actors["fran"], chat_to_everyone=False)
     live = Run.objects.get(pk=live.pk)
     chat.chat_send(run=live, actor=me(people[1]), text="Just for the team")
     chat.chat_send(run=live, actor=actors["hana"], text="Back in 5 minutes")
-    assert "Just for the team" not in fragments._chat(PARTICIPANTS)(live)
-    assert "Back in 5 minutes" in fragments._chat(PARTICIPANTS)(live)
-    assert "Just for the team" in fragments._chat(STAFF)(live)
+    assert "Just for the team" not in fragments.chat_part(PARTICIPANTS)(live)
+    assert "Back in 5 minutes" in fragments.chat_part(PARTICIPANTS)(live)
+    assert "Just for the team" in fragments.chat_part(STAFF)(live)
     assert "Just for the team" in fragments.render_personal(
         Participant.objects.get(pk=people[1].pk)
     )
@@ -359,8 +359,8 @@ def test_chat_to_everyone_or_to_the_team(live, actors, people):
 def test_chat_moderation_limits_and_switch(live, actors, people):
     message = chat.chat_send(run=live, actor=me(people[0]), text="Off topic")
     chat.chat_hide(run=live, actor=actors["hana"], message=message.pk)
-    assert "Off topic" not in fragments._chat(PARTICIPANTS)(live)
-    assert "Off topic" in fragments._chat(STAFF)(live)
+    assert "Off topic" not in fragments.chat_part(PARTICIPANTS)(live)
+    assert "Off topic" in fragments.chat_part(STAFF)(live)
     chat.participant_mute(run=live, actor=actors["hana"], participant=people[0].pk)
     with pytest.raises(ActionError, match="muted"):
         chat.chat_send(run=live, actor=me(people[0]), text="Let me in")

@@ -153,7 +153,7 @@ def test_a_revealed_quiz_question_is_asked_again_not_reopened(live, actors, peop
     answers.answer_choose(run=live, actor=me(people[0]), interaction=question.pk, choice=0)
     quiz.scoreboard_join(run=live, actor=me(people[0]), joined=True)
     quiz.quiz_reveal(run=fresh(live), actor=actors["fran"], interaction=question.pk)
-    from quiz.selectors import scoreboard
+    from sessions.domain.selectors import scoreboard
 
     assert scoreboard(fresh(live)) == [("Aroha", 1)]
     with pytest.raises(ActionError, match="ask it again as a new question"):
