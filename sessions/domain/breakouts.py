@@ -114,7 +114,7 @@ def breakout_end(*, run: Run, actor: Actor) -> None:
 
 
 @transaction.atomic
-def group_summary(*, run: Run, actor: Actor, group: int, text: str) -> BreakoutGroup:
+def breakout_summary(*, run: Run, actor: Actor, group: int, text: str) -> BreakoutGroup:
     """A group's summary, written by one of its members or the team."""
     check("breakout.summary", actor)
     target = BreakoutGroup.objects.filter(
@@ -135,7 +135,7 @@ def group_summary(*, run: Run, actor: Actor, group: int, text: str) -> BreakoutG
 
 
 @transaction.atomic
-def group_show(*, run: Run, actor: Actor, group: int, shown: bool) -> None:
+def breakout_show(*, run: Run, actor: Actor, group: int, shown: bool) -> None:
     check("breakout.show", actor)
     updated = (
         BreakoutGroup.objects.filter(breakout__run=run, number=group)

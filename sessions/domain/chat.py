@@ -79,7 +79,7 @@ def chat_hide(*, run: Run, actor: Actor, message: int, hidden: bool = True) -> N
 
 
 @transaction.atomic
-def participant_mute(*, run: Run, actor: Actor, participant: int, muted: bool = True) -> None:
+def chat_mute(*, run: Run, actor: Actor, participant: int, muted: bool = True) -> None:
     check("chat.moderate", actor)
     if not run.participants.filter(pk=participant).update(muted=muted):
         raise ActionError("No such participant.")

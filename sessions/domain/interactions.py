@@ -202,7 +202,9 @@ def interaction_create(
 
 
 @transaction.atomic
-def tally_add(*, run: Run, actor: Actor, interaction: int, option: int, amount: int = 1) -> None:
+def interaction_tally(
+    *, run: Run, actor: Actor, interaction: int, option: int, amount: int = 1
+) -> None:
     """Count answers given aloud or in the chat, by hand."""
     run = lock_run(run)
     check("interaction.tally", actor, run.current_segment)

@@ -32,7 +32,7 @@ def quiz_reveal(*, run: Run, actor: Actor, interaction: int) -> None:
 
 
 @transaction.atomic
-def quiz_ask_again(*, run: Run, actor: Actor, interaction: int) -> Interaction:
+def quiz_again(*, run: Run, actor: Actor, interaction: int) -> Interaction:
     """Ask a revealed quiz question again as a new question, opened at once.
 
     Re-opening the revealed one would let people change their answers after seeing the right
@@ -74,7 +74,7 @@ def quiz_ask_again(*, run: Run, actor: Actor, interaction: int) -> Interaction:
 
 
 @transaction.atomic
-def scoreboard_show(*, run: Run, actor: Actor, shown: bool) -> None:
+def quiz_scoreboard(*, run: Run, actor: Actor, shown: bool) -> None:
     run = lock_run(run)
     check("quiz.scoreboard", actor, run.current_segment)
     if shown:

@@ -336,7 +336,7 @@ def slide_goto(*, run: Run, actor: Actor, number: int) -> Run:
 
 
 @transaction.atomic
-def run_show_join_card(*, run: Run, actor: Actor, shown: bool) -> Run:
+def screen_join(*, run: Run, actor: Actor, shown: bool) -> Run:
     """Show how to join (QR code, address and code) on the shared screen, or hide it. It is
     shown by itself before the start and on the welcome slides until the team says otherwise."""
     run = lock_run(run)

@@ -1,7 +1,8 @@
 """The websocket's inbound actions: one registry of names, payloads and services.
 
-The consumer looks an action up here, checks its payload, and calls the service, which
-checks the actor against permissions.ACTIONS. Anything not registered is refused.
+The consumer looks an action up here, checks its payload, and calls the service named after
+it (action `chat.hide`, service `chat_hide`), which checks the actor against
+permissions.ACTIONS. Anything not registered is refused.
 """
 
 from __future__ import annotations
@@ -103,10 +104,18 @@ def lines(value: Any) -> list[str]:
 @dataclass(frozen=True)
 class ActionSpec:
     name: str
-    call: Callable[..., Any]
+    service: Callable[..., Any]
     fields: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     optional: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     permission: str = ""
+    # Payload fields the service takes under another name: {field: argument}.
+    arguments: dict[str, str] = field(default_factory=dict)
+
+    def call(self, **kwargs: Any) -> Any:
+        for field_name, argument in self.arguments.items():
+            if field_name in kwargs:
+                kwargs[argument] = kwargs.pop(field_name)
+        return self.service(**kwargs)
 
     def clean(self, payload: dict) -> dict:
         known = set(self.fields) | set(self.optional) | {"action", "HEADERS"}
@@ -131,28 +140,25 @@ class ActionSpec:
 
 def _spec(
     name: str,
-    call: Callable[..., Any],
+    service: Callable[..., Any],
     optional: dict[str, Callable[[Any], Any]] | None = None,
     permission: str = "",
+    arguments: dict[str, str] | None = None,
     **fields: Callable[[Any], Any],
 ) -> ActionSpec:
-    # Every action has its row in the permission table (some share a row).
+    # Every action has its row in the permission table (some share a row)...
     assert (permission or name) in ACTIONS, name
+    # ...and is carried out by the service named after it (`quiz.again` by `quiz_again`), so
+    # one name finds the button, the message, the service and its permission.
+    assert service.__name__ == name.replace(".", "_"), f"{name} calls {service.__name__}"
     return ActionSpec(
-        name=name, call=call, fields=fields, optional=optional or {}, permission=permission or name
+        name=name,
+        service=service,
+        fields=fields,
+        optional=optional or {},
+        permission=permission or name,
+        arguments=arguments or {},
     )
-
-
-def _renamed(service: Callable[..., Any], **names: str) -> Callable[..., Any]:
-    """Call `service` with some payload fields under the service's own argument names."""
-
-    def call(**kwargs):
-        for field_name, argument in names.items():
-            if field_name in kwargs:
-                kwargs[argument] = kwargs.pop(field_name)
-        return service(**kwargs)
-
-    return call
 
 
 REGISTRY: dict[str, ActionSpec] = {
@@ -170,18 +176,21 @@ REGISTRY: dict[str, ActionSpec] = {
         _spec("slide.goto", runs.slide_goto, number=positive_int),
         _spec(
             "participant.admit",
-            _renamed(participants.participant_admit, participant="participant_id"),
+            participants.participant_admit,
+            arguments={"participant": "participant_id"},
             participant=positive_int,
         ),
         _spec("participant.admit_all", participants.participant_admit_all),
         _spec(
             "participant.remove",
-            _renamed(participants.participant_remove, participant="participant_id"),
+            participants.participant_remove,
+            arguments={"participant": "participant_id"},
             participant=positive_int,
         ),
         _spec(
             "participant.deny",
-            _renamed(participants.participant_deny, participant="participant_id"),
+            participants.participant_deny,
+            arguments={"participant": "participant_id"},
             participant=positive_int,
         ),
         # prompts, polls and the quiz
@@ -207,15 +216,15 @@ REGISTRY: dict[str, ActionSpec] = {
         ),
         _spec(
             "interaction.tally",
-            interactions.tally_add,
+            interactions.interaction_tally,
             interaction=positive_int,
             option=index,
             amount=step,
         ),
         _spec("quiz.reveal", quiz.quiz_reveal, interaction=positive_int),
-        _spec("quiz.again", quiz.quiz_ask_again, interaction=positive_int),
-        _spec("quiz.scoreboard", quiz.scoreboard_show, shown=boolean),
-        _spec("screen.join", runs.run_show_join_card, shown=boolean),
+        _spec("quiz.again", quiz.quiz_again, interaction=positive_int),
+        _spec("quiz.scoreboard", quiz.quiz_scoreboard, shown=boolean),
+        _spec("screen.join", runs.screen_join, shown=boolean),
         _spec(
             "response.mark",
             answers.response_mark,
@@ -257,8 +266,8 @@ REGISTRY: dict[str, ActionSpec] = {
             group=positive_int,
         ),
         _spec("breakout.end", breakouts.breakout_end, permission="breakout.start"),
-        _spec("breakout.summary", breakouts.group_summary, group=positive_int, text=text),
-        _spec("breakout.show", breakouts.group_show, group=positive_int, shown=boolean),
+        _spec("breakout.summary", breakouts.breakout_summary, group=positive_int, text=text),
+        _spec("breakout.show", breakouts.breakout_show, group=positive_int, shown=boolean),
         # chat, hands and questions
         _spec("chat.send", chat.chat_send, text=text, optional={"token": token}),
         _spec(
@@ -270,7 +279,7 @@ REGISTRY: dict[str, ActionSpec] = {
         ),
         _spec(
             "chat.mute",
-            chat.participant_mute,
+            chat.chat_mute,
             permission="chat.moderate",
             participant=positive_int,
             optional={"muted": boolean},

@@ -391,7 +391,7 @@ async def test_the_projectors_scoreboard_follows_a_rename_and_an_opt_out(open_ru
         Client().post(f"/join/{open_run.code}/", {"display_name": "Aroha", "show_name": "on"})
         person = open_run.participants.get(display_name="Aroha")
         quiz.scoreboard_join(run=open_run, actor=actor_for_participant(person), joined=True)
-        quiz.scoreboard_show(run=open_run, actor=boss, shown=True)
+        quiz.quiz_scoreboard(run=open_run, actor=boss, shown=True)
         return person
 
     person = await db(aroha_on_the_board)()
@@ -457,10 +457,10 @@ async def test_leaving_takes_a_summary_they_wrote_off_the_projector_and_the_grou
         group = aroha.breakout_groups.get()
         sam = open_run.participants.get(display_name="Sam")
         breakouts.breakout_move(run=open_run, actor=boss, participant=sam.pk, group=group.number)
-        breakouts.group_summary(
+        breakouts.breakout_summary(
             run=open_run, actor=actor_for_participant(aroha), group=group.number, text="Why"
         )
-        breakouts.group_show(run=open_run, actor=boss, group=group.number, shown=True)
+        breakouts.breakout_show(run=open_run, actor=boss, group=group.number, shown=True)
         return aroha
 
     aroha = await db(summary_on_screen)()

@@ -166,7 +166,7 @@ async def test_an_unexpected_failure_answers_an_error_keeps_the_socket_and_is_lo
         raise RuntimeError(f"quoting the payload: {kwargs['text']}")
 
     spec = actions.REGISTRY["chat.send"]
-    monkeypatch.setitem(actions.REGISTRY, "chat.send", dataclasses.replace(spec, call=broken))
+    monkeypatch.setitem(actions.REGISTRY, "chat.send", dataclasses.replace(spec, service=broken))
     communicator, _, _ = await connect(open_run, await fran_cookie(users), "console")
     await receive(communicator)
     await drain(communicator)

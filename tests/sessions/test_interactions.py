@@ -138,13 +138,13 @@ def test_tallies_count_answers_and_hands_counted_by_hand(live, actors, people):
     poll = item(live, "watched-intro-video")
     for person, choice in zip(people, (0, 0, 1), strict=True):
         answers.answer_choose(run=live, actor=me(person), interaction=poll.pk, choice=choice)
-    interactions.tally_add(run=live, actor=actors["hana"], interaction=poll.pk, option=1)
-    interactions.tally_add(run=live, actor=actors["hana"], interaction=poll.pk, option=1)
+    interactions.interaction_tally(run=live, actor=actors["hana"], interaction=poll.pk, option=1)
+    interactions.interaction_tally(run=live, actor=actors["hana"], interaction=poll.pk, option=1)
     poll.refresh_from_db()
     view = selectors.interaction_view(poll, audience=STAFF)
     assert [bar.count for bar in view.bars] == [2, 3] and view.total == 5 and view.answered == 3
     with pytest.raises(PermissionDenied):
-        interactions.tally_add(run=live, actor=me(people[0]), interaction=poll.pk, option=0)
+        interactions.interaction_tally(run=live, actor=me(people[0]), interaction=poll.pk, option=0)
 
 
 def test_poll_results_stay_hidden_from_participants_until_shown(live, actors, people):
@@ -270,10 +270,10 @@ def test_breakout_groups_split_the_room_and_share_boards(live, actors, people):
     board = selectors.group_board_context(groups[0])["board"]
     assert [r.text for r in board] == ["Trust!"]
     assert selectors.group_board_context(groups[1])["board"] == []
-    breakouts.group_summary(run=live, actor=me(member), group=1, text="We talked trust")
+    breakouts.breakout_summary(run=live, actor=me(member), group=1, text="We talked trust")
     with pytest.raises(ActionError, match="your own group"):
-        breakouts.group_summary(run=live, actor=me(outsider), group=1, text="x")
-    breakouts.group_show(run=live, actor=actors["fran"], group=1, shown=True)
+        breakouts.breakout_summary(run=live, actor=me(outsider), group=1, text="x")
+    breakouts.breakout_show(run=live, actor=actors["fran"], group=1, shown=True)
     assert "We talked trust" in fragments.render_live(Run.objects.get(pk=live.pk), SCREEN)
     breakouts.breakout_move(run=live, actor=actors["fran"], participant=outsider.pk, group=1)
     assert groups[0].members.count() == 4
@@ -295,13 +295,13 @@ def test_a_breakout_summary_is_its_last_writers_and_goes_with_them(client, live,
     mine = aroha.breakout_groups.get()
     theirs = BreakoutGroup.objects.exclude(pk=mine.pk).get()
     writer = theirs.members.first()
-    breakouts.group_summary(run=live, actor=me(aroha), group=mine.number, text="Why, mostly")
-    breakouts.group_summary(run=live, actor=me(writer), group=theirs.number, text="Trust")
-    breakouts.group_summary(
+    breakouts.breakout_summary(run=live, actor=me(aroha), group=mine.number, text="Why, mostly")
+    breakouts.breakout_summary(run=live, actor=me(writer), group=theirs.number, text="Trust")
+    breakouts.breakout_summary(
         run=live, actor=actors["fran"], group=theirs.number, text="Trust, and who sees what"
     )
     for group in (mine, theirs):
-        breakouts.group_show(run=live, actor=actors["fran"], group=group.number, shown=True)
+        breakouts.breakout_show(run=live, actor=actors["fran"], group=group.number, shown=True)
     theirs.refresh_from_db()
     assert theirs.summary_by is None and theirs.summary_by_user == users["fran"]
 
@@ -361,7 +361,7 @@ def test_chat_moderation_limits_and_switch(live, actors, people):
     chat.chat_hide(run=live, actor=actors["hana"], message=message.pk)
     assert "Off topic" not in fragments.chat_part(PARTICIPANTS)(live)
     assert "Off topic" in fragments.chat_part(STAFF)(live)
-    chat.participant_mute(run=live, actor=actors["hana"], participant=people[0].pk)
+    chat.chat_mute(run=live, actor=actors["hana"], participant=people[0].pk)
     with pytest.raises(ActionError, match="muted"):
         chat.chat_send(run=live, actor=me(people[0]), text="Let me in")
     with pytest.raises(PermissionDenied):
@@ -500,7 +500,7 @@ def test_data_is_purged_after_the_retention_period(live, actors, people):
     prompt = item(goto(live, actors, 9), "what-people-said")
     breakouts.breakout_start(run=live, actor=actors["fran"], interaction=prompt.pk, groups=2)
     group = people[0].breakout_groups.get()
-    breakouts.group_summary(run=live, actor=me(people[0]), group=group.number, text="Ours")
+    breakouts.breakout_summary(run=live, actor=me(people[0]), group=group.number, text="Ours")
     runs.run_end(run=live, actor=actors["fran"])
     call_command("purge_run_data")
     assert Participant.objects.filter(run=live).count() == 3  # not yet: 30 days to go

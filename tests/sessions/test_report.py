@@ -132,13 +132,13 @@ def test_the_report_keeps_breakout_summaries_and_says_what_was_counted_aloud(
         participants.participant_join(run=run, display_name=name)
     runs.slide_goto(run=Run.objects.get(pk=run.pk), actor=fran, number=2)
     poll = run.interactions.get(key="watched-intro-video")
-    interactions.tally_add(run=run, actor=fran, interaction=poll.pk, option=0, amount=1)
+    interactions.interaction_tally(run=run, actor=fran, interaction=poll.pk, option=0, amount=1)
     runs.slide_goto(run=Run.objects.get(pk=run.pk), actor=fran, number=9)
     prompt = run.interactions.get(key="what-people-said")
     breakouts.breakout_start(
         run=Run.objects.get(pk=run.pk), actor=fran, interaction=prompt.pk, groups=2
     )
-    breakouts.group_summary(run=run, actor=fran, group=2, text="Clarity for whānau")
+    breakouts.breakout_summary(run=run, actor=fran, group=2, text="Clarity for whānau")
     breakouts.breakout_end(run=Run.objects.get(pk=run.pk), actor=fran)
     client.force_login(users["fran"])
     page = text(client.get(f"/runs/{run.code}/report/"))

@@ -280,6 +280,12 @@ def test_envelope_cannot_break_out_of_its_comment():
     assert text.count("-->") == 1 and parse_meta(text)["message"] == "a --> b"
 
 
+def test_every_action_calls_the_domain_service_named_after_it():
+    for name, spec in actions.REGISTRY.items():
+        assert spec.service.__name__ == name.replace(".", "_"), name
+        assert spec.service.__module__.startswith("sessions.domain."), name
+
+
 @pytest.mark.parametrize("action", sorted(actions.REGISTRY))
 def test_every_action_is_refused_to_another_runs_team(run, deck, users, action):
     other = runs.run_create(

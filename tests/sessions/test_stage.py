@@ -47,16 +47,16 @@ def test_how_to_join_shows_on_the_welcome_slides_and_when_the_team_asks(live, ac
     assert 'class="join-card"' in screen(live)  # the welcome slide
     runs.slide_goto(run=live, actor=actors["fran"], number=3)
     assert 'class="join-card"' not in screen(live) and not on_screen(live).join
-    runs.run_show_join_card(run=fresh(live), actor=actors["hana"], shown=True)
+    runs.screen_join(run=fresh(live), actor=actors["hana"], shown=True)
     assert 'class="join-card"' in screen(live) and on_screen(live).join
     runs.slide_goto(run=live, actor=actors["fran"], number=14)
     assert 'class="join-card"' in screen(live)  # until the team says otherwise
-    runs.run_show_join_card(run=fresh(live), actor=actors["fran"], shown=False)
+    runs.screen_join(run=fresh(live), actor=actors["fran"], shown=False)
     runs.slide_goto(run=live, actor=actors["fran"], number=1)
     assert fresh(live).join_card == JoinCard.HIDDEN
     assert 'class="join-card"' not in screen(live)
     with pytest.raises(PermissionDenied):
-        runs.run_show_join_card(run=fresh(live), actor=actors["outsider"], shown=True)
+        runs.screen_join(run=fresh(live), actor=actors["outsider"], shown=True)
 
 
 def test_a_question_from_the_room_goes_on_the_screen_one_at_a_time(live, actors, people):
@@ -87,7 +87,7 @@ def test_a_question_from_the_room_goes_on_the_screen_one_at_a_time(live, actors,
 
 def test_the_scoreboard_comes_off_the_screen_when_the_slide_changes(live, actors):
     runs.slide_goto(run=live, actor=actors["fran"], number=18)
-    quiz.scoreboard_show(run=fresh(live), actor=actors["fran"], shown=True)
+    quiz.quiz_scoreboard(run=fresh(live), actor=actors["fran"], shown=True)
     assert on_screen(live).scoreboard is not None and on_screen(live).layout == "focus"
     runs.slide_next(run=fresh(live), actor=actors["fran"])
     assert not fresh(live).scoreboard_shown and on_screen(live).scoreboard is None
@@ -100,10 +100,10 @@ def test_breakout_summaries_come_off_when_the_groups_end_or_the_segment_changes(
     prompt = item(live, "what-people-said")
 
     def summaries_shown(number=1):
-        breakouts.group_summary(
+        breakouts.breakout_summary(
             run=live, actor=actors["fran"], group=number, text=f"Group {number} thinks"
         )
-        breakouts.group_show(run=live, actor=actors["fran"], group=number, shown=True)
+        breakouts.breakout_show(run=live, actor=actors["fran"], group=number, shown=True)
         assert f"Group {number} thinks" in screen(live)
         assert [g.number for g in on_screen(live).summaries] == [number]
 
@@ -160,16 +160,16 @@ def test_a_revealed_quiz_question_is_asked_again_not_reopened(live, actors, peop
         interactions.interaction_open(
             run=fresh(live), actor=actors["fran"], interaction=question.pk
         )
-    again = quiz.quiz_ask_again(run=fresh(live), actor=actors["fran"], interaction=question.pk)
+    again = quiz.quiz_again(run=fresh(live), actor=actors["fran"], interaction=question.pk)
     question.refresh_from_db()
     assert question.state == State.REVEALED and question.responses.count() == 1
     assert again.state == State.OPEN and again.text == question.text
     assert again.options == question.options and again.correct == question.correct
     assert scoreboard(fresh(live)) == [("Aroha", 1)]  # the first round's score stays
     with pytest.raises(ActionError, match="asked again already"):
-        quiz.quiz_ask_again(run=fresh(live), actor=actors["fran"], interaction=question.pk)
+        quiz.quiz_again(run=fresh(live), actor=actors["fran"], interaction=question.pk)
     with pytest.raises(ActionError, match="Only a quiz question whose answer was revealed"):
-        quiz.quiz_ask_again(run=fresh(live), actor=actors["fran"], interaction=again.pk)
+        quiz.quiz_again(run=fresh(live), actor=actors["fran"], interaction=again.pk)
     # The room sees only the second round: not the first's answer while answering again.
     current = selectors.current_interactions(fresh(live))
     assert [i.pk for i in current if i.kind == Kind.QUIZ] == [again.pk]
@@ -181,7 +181,7 @@ def test_a_revealed_quiz_question_is_asked_again_not_reopened(live, actors, peop
     assert again.state == State.REVEALED
     assert "Correct answer" in screen(live)
     assert scoreboard(fresh(live)) == [("Aroha", 1)]  # right the first time, not the second
-    other = quiz.quiz_ask_again(run=fresh(live), actor=actors["fran"], interaction=again.pk)
+    other = quiz.quiz_again(run=fresh(live), actor=actors["fran"], interaction=again.pk)
     assert other.key not in (again.key, question.key)
 
 
@@ -282,7 +282,7 @@ def test_someone_moved_to_another_group_takes_their_response_with_them(live, act
 def test_the_scoreboard_stays_off_the_screen_once_the_workshop_has_ended(live, actors):
     runs.run_end(run=fresh(live), actor=actors["fran"])
     with pytest.raises(ActionError, match="ended"):
-        quiz.scoreboard_show(run=fresh(live), actor=actors["fran"], shown=True)
+        quiz.quiz_scoreboard(run=fresh(live), actor=actors["fran"], shown=True)
     assert "Show the scoreboard" not in fragments.render_live(fresh(live), STAFF)
 
 
