@@ -292,7 +292,7 @@
 
   // Forms that make something new. Each submission carries a token, and the same form sent
   // again with the same values, before the server has taken or refused it, carries the same
-  // one: a double click, or a resend, makes one line, question or poll (sessions/once.py).
+  // one: a double click, or a resend, makes one line, question or poll (sessions/domain/once.py).
   // The button also waits for the answer, for a few seconds at most.
   var ONCE_FORMS = { "chat-form": "chat.send", "question-form": "question.ask",
                      "adhoc-form": "interaction.create" };
