@@ -4,13 +4,7 @@ interaction or a participant that belongs to it."""
 from __future__ import annotations
 
 from sessions.domain.permissions import ActionError, Actor
-from sessions.models import (
-    Interaction,
-    Participant,
-    ParticipantStatus,
-    Run,
-    Status,
-)
+from sessions.models import Interaction, Participant, ParticipantStatus, Run, Status
 
 
 def lock_run(run: Run) -> Run:

@@ -9,10 +9,7 @@ from sessions.domain.guards import participant_in_room, require_open
 from sessions.domain.permissions import ActionError, Actor, check
 from sessions.domain.ratelimit import allow
 from sessions.live import activity
-from sessions.models import (
-    Participant,
-    Run,
-)
+from sessions.models import Participant, Run
 
 HAND_CHANGES = 6  # raising or lowering one's hand, per HAND_WINDOW seconds, per person
 HAND_WINDOW = 30

@@ -19,12 +19,7 @@ from sessions.domain.once import first_submission
 from sessions.domain.permissions import ActionError, Actor, check
 from sessions.live import activity
 from sessions.live.publish import publish_live
-from sessions.models import (
-    Interaction,
-    Kind,
-    Run,
-    State,
-)
+from sessions.models import Interaction, Kind, Run, State
 
 
 def sync_deck_interactions(run: Run) -> None:

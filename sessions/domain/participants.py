@@ -12,12 +12,7 @@ from sessions.domain.permissions import ActionError, Actor, check
 from sessions.live import activity, broadcast
 from sessions.live.broadcast import WAITING
 from sessions.live.roster import roster_changed
-from sessions.models import (
-    AudienceQuestion,
-    Participant,
-    ParticipantStatus,
-    Run,
-)
+from sessions.models import AudienceQuestion, Participant, ParticipantStatus, Run
 
 
 @transaction.atomic

@@ -10,10 +10,7 @@ from sessions.domain.once import first_submission
 from sessions.domain.permissions import ActionError, Actor, check
 from sessions.domain.ratelimit import allow
 from sessions.live import activity
-from sessions.models import (
-    AudienceQuestion,
-    Run,
-)
+from sessions.models import AudienceQuestion, Run
 
 QUESTION_MAX = 300
 

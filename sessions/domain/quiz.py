@@ -1,6 +1,6 @@
-"""The live quiz: revealing answers and the opt-in scoreboard. Answering a question is the
-same as answering a poll (answers.answer_choose): one answer per person, which
-they may change until the question closes."""
+"""The live quiz: revealing answers, asking a question again and the opt-in scoreboard.
+Answering a question is the same as answering a poll (answers.answer_choose): one answer per
+person, which they may change until the question closes."""
 
 from __future__ import annotations
 

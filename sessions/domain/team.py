@@ -12,12 +12,7 @@ from sessions.domain.permissions import ActionError, Actor, check
 from sessions.live import broadcast
 from sessions.live.broadcast import SCREEN, STAFF
 from sessions.live.roster import roster_changed
-from sessions.models import (
-    Presence,
-    RoleInvite,
-    Run,
-    TeamMember,
-)
+from sessions.models import Presence, RoleInvite, Run, TeamMember
 from slides.models import Role
 
 
