@@ -4,7 +4,9 @@ Channels' InMemoryChannelLayer checks every channel and group for expired entrie
 receive, so a push to a room of N costs O(N²) work. Here a group send touches each member's
 queue once and a receive touches nothing else: O(N) per push. Group memberships don't
 expire on a timer: consumers leave their groups when their socket closes, and a receiver's
-queue goes when its consumer stops.
+queue goes when its consumer stops. A message nobody receives within `expiry` seconds is
+dropped, as the Channels spec asks, and the queues of channels nobody reads any more are
+swept once per `expiry`, so a send to a consumer that has gone leaks nothing.
 
 Pushes to sockets (`run.push`) go further: a consumer can attach its socket's send to its
 channel, and a group send then hands the message straight to each socket, instead of queueing
@@ -23,6 +25,7 @@ import asyncio
 import logging
 import random
 import string
+import time
 from collections.abc import Awaitable, Callable
 
 from channels.exceptions import ChannelFull
@@ -46,15 +49,25 @@ def text_frame(text: str) -> bytes:
     return header + payload
 
 
+def _drain(queue: asyncio.Queue) -> list:
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
+
+
 class LocalChannelLayer(BaseChannelLayer):
     extensions = ["groups", "flush"]
     channel_tag = "inmemory"  # in every channel name this layer makes
 
     def __init__(self, expiry=60, capacity=200, channel_capacity=None, **kwargs):
         super().__init__(expiry=expiry, capacity=capacity, channel_capacity=channel_capacity)
+        # Each queue holds (deadline, message): past its deadline a message is dropped.
         self.channels: dict[str, asyncio.Queue] = {}
         self.groups: dict[str, dict[str, None]] = {}
         self.direct: dict[str, Callable[[dict], Awaitable[None]]] = {}
+        self.receivers: dict[str, int] = {}  # how many receive() wait on each channel
+        self.swept_at = time.monotonic()
 
     def attach(self, channel: str, deliver: Callable[[dict], Awaitable[None]]) -> None:
         """Deliver pushes for `channel` by calling `deliver` (a consumer's socket send)."""
@@ -69,6 +82,25 @@ class LocalChannelLayer(BaseChannelLayer):
             queue = self.channels[channel] = asyncio.Queue(maxsize=self.get_capacity(channel))
         return queue
 
+    def _put(self, queue: asyncio.Queue, message: dict, now: float) -> None:
+        queue.put_nowait((now + self.expiry, message))
+        if now - self.swept_at > self.expiry:
+            self._sweep(now)
+
+    def _sweep(self, now: float) -> None:
+        """Drop expired messages from channels nobody is receiving on, and their emptied
+        queues (once per `expiry`: O(channels) then, nothing in between)."""
+        self.swept_at = now
+        for channel, queue in list(self.channels.items()):
+            if self.receivers.get(channel):
+                continue
+            kept = [item for item in _drain(queue) if item[0] >= now]
+            if kept:
+                for item in kept:
+                    queue.put_nowait(item)
+            else:
+                del self.channels[channel]
+
     async def send(self, channel: str, message: dict) -> None:
         assert isinstance(message, dict), "message is not a dict"
         self.require_valid_channel_name(channel)
@@ -76,18 +108,26 @@ class LocalChannelLayer(BaseChannelLayer):
         queue = self._queue(channel)
         if queue.full():
             raise ChannelFull(channel)
-        queue.put_nowait(message)
+        self._put(queue, message, time.monotonic())
 
     async def receive(self, channel: str) -> dict:
         self.require_valid_channel_name(channel)
         queue = self._queue(channel)
+        self.receivers[channel] = self.receivers.get(channel, 0) + 1
         try:
-            return await queue.get()
+            while True:
+                deadline, message = await queue.get()
+                if deadline >= time.monotonic():
+                    return message
         except asyncio.CancelledError:
             # The consumer stopped: its queue goes with it (unless someone else waits on it).
-            if queue.empty() and not getattr(queue, "_getters", None):
+            if queue.empty() and self.receivers.get(channel) == 1:
                 self.channels.pop(channel, None)
             raise
+        finally:
+            waiting = self.receivers.pop(channel, 1) - 1
+            if waiting:
+                self.receivers[channel] = waiting
 
     async def new_channel(self, prefix: str = "specific.") -> str:
         suffix = "".join(random.choices(string.ascii_letters, k=12))
@@ -129,12 +169,13 @@ class LocalChannelLayer(BaseChannelLayer):
             queue = self._queue(channel)
             if queue.full():
                 continue  # a receiver that stopped reading doesn't hold up the room
-            queue.put_nowait(message)
+            self._put(queue, message, time.monotonic())
 
     async def flush(self) -> None:
         self.channels = {}
         self.groups = {}
         self.direct = {}
+        self.receivers = {}
 
     async def close(self) -> None:
         pass
