@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup lint format bench chromium screenshots clean
+.PHONY: help run test setup lint format bench chromium screenshots lock clean
 N ?= 1000
 SCENARIO ?= all
 CONFIG ?= embedded
@@ -18,16 +18,27 @@ help:
 	@echo "make test   set up and run the whole test suite (installs Debian's chromium when missing)"
 	@echo "make bench  N=1000 SCENARIO=all CONFIG=embedded|redis REPEAT=3: the load benchmark"
 	@echo "make lint   ruff check + format check"
+	@echo "make lock   refresh requirements.lock and requirements-dev.lock from pyproject.toml"
 	@echo "make screenshots   pictures of every face of a scripted run, into docs/screenshots/"
 
-$(VENV)/.installed: pyproject.toml
+# Every dependency at the version the lock file pins (the app itself adds none: --no-deps).
+$(VENV)/.installed: requirements-dev.lock pyproject.toml
 	@python=$$(scripts/find-python) || exit 1; \
 	  if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	    echo "Creating $(VENV) with $$python"; rm -rf $(VENV); "$$python" -m venv $(VENV) || exit 1; \
 	  fi
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
+
+# The pins, worked out again from pyproject.toml for Python 3.12 and later on any platform:
+# requirements.lock for a deployment, requirements-dev.lock (the same pins, plus the tests' and
+# tools') for `make run` and `make test`.
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.12 --quiet --upgrade
+lock: $(VENV)/.installed
+	$(LOCK) -o requirements.lock
+	$(LOCK) --extra dev -c requirements.lock -o requirements-dev.lock
 
 setup: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input

@@ -32,7 +32,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.servers import Server, app_env, create_run, free_port, prepare  # noqa: E402
+from bench.servers import (  # noqa: E402
+    Server,
+    SupervisedServer,
+    app_env,
+    create_run,
+    free_port,
+    prepare,
+)
 
 RESULTS = REPO / "bench" / "results"
 STAFF = ("bench-facilitator", "bench-password-123")
@@ -67,7 +74,8 @@ def ms(seconds: float) -> float:
 
 
 class App:
-    """The app started the way users run it: one daphne (embedded) or two (redis)."""
+    """The app started the way users run it: one daphne (embedded), or two under the shipped
+    supervisord config on PostgreSQL and Redis (redis)."""
 
     def __init__(self, config: str, folder: Path):
         self.config = config
@@ -81,8 +89,6 @@ class App:
             with psycopg.connect(POSTGRES, autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{self.database}"')
             extra |= {
-                # Two daphne processes, one worker each: the scale-out shape, on one machine.
-                "WEB_CONCURRENCY": "1",
                 "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{self.database}",
                 "REDIS_URL": REDIS,
                 "REDIS_PREFIX": f"bench-{self.database}",
@@ -91,10 +97,12 @@ class App:
             extra["SQLITE_PATH"] = str(folder / "bench.sqlite3")
         self.env = app_env(**extra)
         prepare(self.env, STAFF)
-        count = 2 if config == "redis" else 1
-        self.servers = [Server(self.env, log=folder / f"daphne-{i}.log") for i in range(count)]
+        if config == "redis":  # the shipped scale-out: two daphne processes under supervisord
+            self.servers = [SupervisedServer(self.env, log=folder / "supervisord.log", count=2)]
+        else:  # what `make run` serves: one daphne process
+            self.servers = [Server(self.env, log=folder / "daphne.log")]
         for server in self.servers:
-            server.start()
+            server.start(timeout=60)
         self.sqlite_path = extra.get("SQLITE_PATH")
 
     @property
@@ -408,6 +416,65 @@ async def slow_clients(app: App, staff, people) -> dict:
     }
 
 
+class FloorApp:
+    """bench/floor_app.py behind the same daphne as the app, answering the same join requests,
+    websockets and answers with no work behind them: the join, answer and reconnect floors."""
+
+    code = "FLOOR"
+
+    def __init__(self, folder: Path, snapshot_bytes: int):
+        env = app_env(FLOOR_SNAPSHOT_BYTES=str(snapshot_bytes))
+        log = folder / "floor.log"
+        self.servers = [Server(env, log=log, application="bench.floor_app:application")]
+        self.servers[0].start()
+
+    @property
+    def urls(self) -> list[str]:
+        return [server.url for server in self.servers]
+
+    def close(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+async def echo_round_trip(people) -> list[float]:
+    """Everyone sends one message at once; the time until each is acknowledged."""
+    for person in people:
+        person.observer.acks.clear()
+    started = time.perf_counter()
+    for person in people:
+        await person.send(action="answer.choose", interaction=1, choice=1)
+    await asyncio.gather(*(p.wait_for(lambda o: o.acks, 30) for p in people))
+    return [p.observer.acks[0][0] - started for p in people if p.observer.acks]
+
+
+async def floors(n: int, folder: Path, snapshot_bytes: int, scenarios: set[str]) -> dict:
+    """The same join storm, answers and restart against FloorApp, with the same clients."""
+    floor_app = await asyncio.to_thread(FloorApp, folder, snapshot_bytes)
+    people: list = []
+    result: dict = {}
+    try:
+        people, joined = await join_storm(floor_app, floor_app.code, n)
+        result["floor_join_s"] = joined["join_s"]
+        if "quiz" in scenarios:
+            acks = await echo_round_trip(people)
+            result["floor_ack_p99_ms"] = ms(pct(acks, 99))
+            result["floor_acked"] = len(acks)
+        if "reconnect" in scenarios:
+            resync = await reconnect_storm(floor_app, people, None)
+            result["floor_resync_s"] = resync["resync_s"]
+    finally:
+        await asyncio.gather(*(p.close() for p in people), return_exceptions=True)
+        await asyncio.to_thread(floor_app.close)
+    return result
+
+
+def ratio(value, floor_value) -> float | None:
+    if not value or not floor_value:
+        return None
+    return round(value / floor_value, 2)
+
+
 # --- one run ------------------------------------------------------------------------------------
 
 
@@ -436,6 +503,7 @@ async def bench_once(n: int, config: str, scenarios: set[str]) -> dict:
         print(f"  join storm: {n} participants…", file=sys.stderr)
         people, joined = await join_storm(app, code, n)
         result |= joined
+        snapshot_bytes = len(people[0].observer.snapshot_text.encode()) if people else 4096
         connected = app.usage()
         result["server_rss_mb"] = round(connected["rss_mb"], 1)
         result["rss_per_participant_kb"] = round(
@@ -498,6 +566,17 @@ async def bench_once(n: int, config: str, scenarios: set[str]) -> dict:
         }
         if result.get("fanout_p99_ms"):
             result["fanout_ratio_p99"] = round(result["fanout_p99_ms"] / result["floor_p99_ms"], 2)
+        print("  floors (a bare ASGI app behind the same daphne)…", file=sys.stderr)
+        folder = Path(tempfile.mkdtemp(prefix="dpup-bench-floor-"))
+        result |= await floors(n, folder, snapshot_bytes, scenarios)
+        shutil.rmtree(folder, ignore_errors=True)
+        result["join_ratio"] = ratio(result.get("join_s"), result.get("floor_join_s"))
+        if "quiz" in scenarios:
+            result["quiz_ack_ratio_p99"] = ratio(
+                result.get("quiz_ack_p99_ms"), result.get("floor_ack_p99_ms")
+            )
+        if "reconnect" in scenarios:
+            result["resync_ratio"] = ratio(result.get("resync_s"), result.get("floor_resync_s"))
     return result
 
 
@@ -530,7 +609,7 @@ def median_of(runs: list[dict]) -> dict:
         values = [r.get(key) for r in runs]
         numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
         if len(numbers) == len(values) and numbers:
-            merged[key] = statistics.median(numbers)
+            merged[key] = round(statistics.median(numbers), 3)
         elif all(isinstance(v, bool) for v in values):
             merged[key] = all(values)
         else:

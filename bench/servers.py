@@ -14,6 +14,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DPUP = REPO / "content" / "decks" / "dpup-intro"
+SUPERVISORD_CONF = REPO / "deploy" / "supervisord.conf"
 # Debian's Chromium, as the browser tests and the screenshots drive it: without the
 # background-networking flags it keeps trying hosts this network refuses.
 CHROMIUM = "/usr/bin/chromium"
@@ -80,10 +81,18 @@ def _alive(pid: int) -> bool:
 
 
 class Server:
-    """One daphne process; stop() and start() again keep the port and the database."""
+    """One daphne process, as `make run` serves (the embedded configuration, or one of several
+    behind a proxy); stop() and start() again keep the port and the database."""
 
-    def __init__(self, env: dict[str, str], log: Path, port: int | None = None):
+    def __init__(
+        self,
+        env: dict[str, str],
+        log: Path,
+        port: int | None = None,
+        application: str = "dpup_workshop.asgi:application",
+    ):
         self.env = env
+        self.application = application
         self.port = port or free_port()
         self.log = log
         self.process: subprocess.Popen | None = None
@@ -96,41 +105,53 @@ class Server:
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
 
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "dpup_workshop.serve",
+            # A deep listen backlog: a thousand people joining at once aren't turned away.
+            "-e",
+            f"tcp:port={self.port}:interface=127.0.0.1:backlog=4096",
+            # In a storm a handshake may queue behind others for more than daphne's 5 s.
+            "--websocket_connect_timeout",
+            "60",
+            self.application,
+        ]
+
     def start(self, timeout: float = 30) -> None:
         log = self.log.open("a")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "dpup_workshop.serve",
-                # A deep listen backlog: a thousand people joining at once aren't turned away.
-                "-e",
-                f"tcp:port={self.port}:interface=127.0.0.1:backlog=4096",
-                # In a storm a handshake may queue behind others for more than daphne's 5 s.
-                "--websocket_connect_timeout",
-                "60",
-                "dpup_workshop.asgi:application",
-            ],
+            self.command(),
             cwd=REPO,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: stop() ends the workers too
+            start_new_session=True,  # its own process group: stop() ends its children too
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"daphne did not answer in {timeout}s:\n{self.log.read_text()[-3000:]}")
+                raise RuntimeError(f"the server exited:\n{self.log.read_text()[-3000:]}")
+            if self._ready():
+                return
+            time.sleep(0.05)
+        raise RuntimeError(
+            f"the server did not answer in {timeout}s:\n{self.log.read_text()[-3000:]}"
+        )
+
+    def _ready(self) -> bool:
+        return self._healthy()
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
 
     def stop(self, *, kill: bool = False) -> None:
-        """Stop the server and its workers (SIGTERM, or SIGKILL with `kill`), and wait until
+        """Stop the server and its children (SIGTERM, or SIGKILL with `kill`), and wait until
         none is left listening: a restart on the same port must not share it with them."""
         if self.process and self.process.poll() is None:
             workers = self.processes()[1:]
@@ -157,7 +178,7 @@ class Server:
         self.start()
 
     def processes(self) -> list[int]:
-        """The server's process and its workers (see dpup_workshop.serve)."""
+        """The server's process and all its descendants."""
         if self.pid is None:
             return []
         pids, found = [self.pid], 0
@@ -186,3 +207,78 @@ class Server:
             totals["rss_mb"] += int(fields["VmRSS"].split()[0]) / 1024
             totals["peak_rss_mb"] += int(fields["VmHWM"].split()[0]) / 1024
         return totals
+
+
+class SupervisedServer(Server):
+    """The shipped scale-out: supervisord with deploy/supervisord.conf, `count` daphne processes
+    sharing one listening socket (the kernel gives each new connection to one of them)."""
+
+    def __init__(self, env: dict[str, str], log: Path, *, count: int = 2, port: int | None = None):
+        super().__init__(env, log, port)
+        self.count = count
+        self.run_dir = log.parent / f"supervisor-{self.port}"
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.env = env | {
+            "DPUP_BIND": f"127.0.0.1:{self.port}",
+            "DPUP_PROCESSES": str(count),
+            "DPUP_RUN_DIR": str(self.run_dir),
+        }
+
+    def command(self) -> list[str]:
+        return [str(REPO / ".venv" / "bin" / "supervisord"), "-c", str(SUPERVISORD_CONF)]
+
+    def _ready(self) -> bool:
+        """Every process answers on the shared port (each asked alone, the others paused)."""
+        daphnes = self.daphnes()
+        return len(daphnes) == self.count and all(self.answers(pid) for pid in daphnes)
+
+    def daphnes(self) -> list[int]:
+        """The daphne processes supervisord runs now, oldest first."""
+        return self.processes()[1:]
+
+    def answers(self, pid: int) -> bool:
+        with self.only(pid):
+            return self._healthy()
+
+    @contextlib.contextmanager
+    def only(self, pid: int):
+        """While inside, only `pid` takes new connections: the others are paused (SIGSTOP),
+        so the shared socket's queue is served by `pid` alone."""
+        others = [other for other in self.daphnes() if other != pid]
+        for other in others:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(other, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for other in others:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(other, signal.SIGCONT)
+
+    def serving(self, client_port: int) -> int | None:
+        """Which process holds the server's end of the connection from 127.0.0.1:`client_port`."""
+        local, remote = f"0100007F:{self.port:04X}", f"0100007F:{client_port:04X}"
+        inode = None
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[1] == local and fields[2] == remote:
+                inode = fields[9]
+        if inode is None:
+            return None
+        for pid in self.daphnes():
+            with contextlib.suppress(OSError):
+                for fd in Path(f"/proc/{pid}/fd").iterdir():
+                    if os.readlink(fd) == f"socket:[{inode}]":
+                        return pid
+        return None
+
+    def wait_for_daphnes(self, timeout: float = 30) -> list[int]:
+        """Until `count` processes run again and each answers (after one was killed)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._ready():
+                return self.daphnes()
+            time.sleep(0.1)
+        raise RuntimeError(
+            f"supervisord did not restart its processes:\n{self.log.read_text()[-3000:]}"
+        )

@@ -168,7 +168,7 @@ if os.environ.get("DATABASE_URL"):
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "dpup_workshop.sqlite",
+            "ENGINE": "django.db.backends.sqlite3",
             "NAME": SQLITE_PATH,
             "OPTIONS": {
                 # WAL lets readers carry on while one writer commits; IMMEDIATE takes the write
@@ -186,9 +186,6 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channel layer and cache: in-process unless REDIS_URL is set.
-# Set by `python -m dpup_workshop.serve --workers N` in each of its worker processes.
-WORKERS = int(os.environ.get("DPUP_WORKERS", "1"))
-WORKER_INDEX = int(os.environ.get("DPUP_WORKER", "0"))
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -208,21 +205,6 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "dpup_workshop.layers.LocalChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    if WORKERS > 1:
-        # Worker processes on one machine pass group messages to each other (see layers.py).
-        if not os.environ.get("DPUP_PEER_DIR"):
-            raise ImproperlyConfigured(
-                "DPUP_WORKERS is set without DPUP_PEER_DIR: start workers with "
-                "`python -m dpup_workshop.serve --workers N`, which sets both."
-            )
-        CHANNEL_LAYERS["default"] = {
-            "BACKEND": "dpup_workshop.layers.PeerChannelLayer",
-            "CONFIG": {
-                "directory": os.environ["DPUP_PEER_DIR"],
-                "index": WORKER_INDEX,
-                "count": WORKERS,
-            },
-        }
 
 # Live runs. Pushes of the team's roster are coalesced to one per this many seconds.
 ROSTER_PUSH_DELAY = float(os.environ.get("ROSTER_PUSH_DELAY", "0.3"))

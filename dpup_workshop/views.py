@@ -7,7 +7,6 @@ import secrets
 import time
 
 from channels.layers import get_channel_layer
-from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -76,7 +75,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "status": "ok" if ok else "error",
             "database": database,
             "channel_layer": channel_layer,
-            "worker": settings.WORKER_INDEX,  # which of `serve --workers N` answered
         },
         status=200 if ok else 503,
     )

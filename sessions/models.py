@@ -408,17 +408,6 @@ class SignedInSession(models.Model):
         return f"{self.user} since {self.signed_in_at:%Y-%m-%d %H:%M}"
 
 
-class RateCount(models.Model):
-    """One count of sessions.domain.ratelimit: attempts by someone in one window of time."""
-
-    key = models.CharField(max_length=200, primary_key=True)
-    count = models.PositiveIntegerField(default=0)
-    expires_at = models.FloatField(db_index=True)  # seconds since the epoch
-
-    def __str__(self) -> str:
-        return f"{self.key}: {self.count}"
-
-
 # --- interactions: share-out prompts, polls and quiz questions --------------------------------
 
 

@@ -49,6 +49,29 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _messages_travel_through_redis(monkeypatch):
+    """Every channel-layer message a test sends is one channels-redis could carry: packed and
+    unpacked by its serialiser (msgpack), it comes back equal (a tuple would come back a
+    list, a set or a model not at all)."""
+    from channels_redis.serializers import registry
+
+    from dpup_workshop.layers import LocalChannelLayer
+
+    serializer = registry.get_serializer("msgpack")
+
+    def checked(method):
+        async def send(self, name, message):
+            carried = serializer.deserialize(serializer.serialize(message))
+            assert carried == message, f"{message!r} comes back from Redis as {carried!r}"
+            await method(self, name, message)
+
+        return send
+
+    monkeypatch.setattr(LocalChannelLayer, "send", checked(LocalChannelLayer.send))
+    monkeypatch.setattr(LocalChannelLayer, "group_send", checked(LocalChannelLayer.group_send))
+
+
 @pytest.fixture
 def deck(db):
     """The bundled DPUP deck, loaded."""

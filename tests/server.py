@@ -4,6 +4,24 @@ pytest-django's live_server is WSGI-only and has no websockets, so tests that ne
 server start daphne (see bench/servers.py), on a free port, against their own database.
 """
 
-from bench.servers import DPUP, Server, app_env, create_run, free_port, manage, prepare
+from bench.servers import (
+    DPUP,
+    Server,
+    SupervisedServer,
+    app_env,
+    create_run,
+    free_port,
+    manage,
+    prepare,
+)
 
-__all__ = ["DPUP", "Server", "app_env", "create_run", "free_port", "manage", "prepare"]
+__all__ = [
+    "DPUP",
+    "Server",
+    "SupervisedServer",
+    "app_env",
+    "create_run",
+    "free_port",
+    "manage",
+    "prepare",
+]

@@ -44,11 +44,25 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 def test_embedded_default():
     result = run_python(PROBE)
     assert json.loads(result.stdout) == {
-        "db": "dpup_workshop.sqlite",
+        "db": "django.db.backends.sqlite3",
         "layer": "dpup_workshop.layers.LocalChannelLayer",
         "cache": "django.core.cache.backends.locmem.LocMemCache",
         "debug": True,
     }
+
+
+def test_embedded_sqlite_is_in_wal_mode_and_writers_wait_their_turn(tmp_path):
+    """Django's own SQLite options: WAL (readers carry on while one writer commits), and
+    BEGIN IMMEDIATE with a timeout (concurrent writers wait instead of failing)."""
+    probe = (
+        "import django; django.setup(); from django.db import connection; "
+        "connection.ensure_connection(); "
+        "print(connection.cursor().execute('PRAGMA journal_mode').fetchone()[0], "
+        "connection.cursor().execute('PRAGMA busy_timeout').fetchone()[0], "
+        "connection.transaction_mode)"
+    )
+    result = run_python(probe, SQLITE_PATH=str(tmp_path / "db.sqlite3"))
+    assert result.stdout.split() == ["wal", "20000", "IMMEDIATE"], result.stderr
 
 
 def test_scale_out_from_environment():

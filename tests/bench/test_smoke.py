@@ -46,4 +46,8 @@ def test_benchmark_smoke(tmp_path):
     assert result["slow_others_gaps"] == 0
     for key in ("fanout_p99_ms", "floor_p99_ms", "fanout_ratio_p99", "server_rss_mb", "git_sha"):
         assert key in result
+    # The floors behind the same daphne answered everyone, so each ratio has a figure.
+    assert result["floor_acked"] == 50
+    for key in ("join_ratio", "quiz_ack_ratio_p99", "resync_ratio"):
+        assert result[key] > 0
     assert not any(scratch.glob("dpup-bench-*"))  # a run that went well leaves nothing behind

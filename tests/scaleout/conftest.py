@@ -5,7 +5,7 @@ import secrets
 import psycopg
 import pytest
 
-from tests.server import Server, app_env, create_run, prepare
+from tests.server import SupervisedServer, app_env, create_run, prepare
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS = "redis://127.0.0.1:6379/0"
@@ -39,14 +39,13 @@ def scaleout_env(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def two_servers(scaleout_env):
+def supervised(scaleout_env):
+    """The shipped supervisord config: two daphne processes on one port."""
     env, folder = scaleout_env
-    servers = [Server(env, log=folder / f"daphne-{i}.log") for i in range(2)]
-    for server in servers:
-        server.start()
-    yield servers
-    for server in servers:
-        server.stop()
+    server = SupervisedServer(env, log=folder / "supervisord.log", count=2)
+    server.start(timeout=60)
+    yield server
+    server.stop()
 
 
 def new_run(env, *options: str) -> str:
