@@ -69,6 +69,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     # set-up
     "run.edit": frozenset({FACILITATOR}),
     "team.manage": frozenset({FACILITATOR}),
+    # the team's pages of a run: console, host, presenter, shared screen, agenda, report, QR
+    "run.view": TEAM,
 }
 
 
@@ -137,9 +139,11 @@ def allowed(action: str, actor: Actor, segment=None) -> bool:
     return CONTROLLER in roles and segment is not None and actor.controls(segment)
 
 
-def check(action: str, actor: Actor, segment=None) -> None:
-    """Raise PermissionDenied unless the actor may do `action` now."""
+def check(action: str, actor: Actor, segment=None, *, doing: str = "") -> None:
+    """Raise PermissionDenied unless the actor may do `action` now; its message says who may,
+    and what (`doing`, e.g. "open this page"; by default the action's name)."""
     if action not in ACTIONS:
         raise PermissionDenied(f"Unknown action '{action}'.")
     if not allowed(action, actor, segment):
-        raise PermissionDenied(f"Only {describe(ACTIONS[action])} can do that ({action}).")
+        doing = doing or f"do that ({action})"
+        raise PermissionDenied(f"Only {describe(ACTIONS[action])} can {doing}.")

@@ -3,8 +3,11 @@ from __future__ import annotations
 import math
 
 from django import template
+from django.utils.html import format_html
 
 from sessions.domain.agenda import whole_minutes
+from sessions.domain.permissions import ACTIONS, CONTROLLER, TEAM
+from sessions.live.actions import REGISTRY
 
 register = template.Library()
 
@@ -35,3 +38,15 @@ def roles_label(roles) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, key)
+
+
+@register.simple_tag
+def may(action: str) -> str:
+    """The team roles that may send `action`, from the permission table, as live.js reads them:
+    `data-roles="facilitator host"`, plus `data-or-control` when whoever runs the current
+    segment may too. Controls are shown or disabled by these; the server checks the same row."""
+    roles = ACTIONS[REGISTRY[action].permission]
+    named = " ".join(role for role in ("facilitator", "host", "presenter") if role in roles & TEAM)
+    if CONTROLLER in roles:
+        return format_html('data-roles="{}" data-or-control', named)
+    return format_html('data-roles="{}"', named)

@@ -2,14 +2,13 @@
 
 A service refuses with PermissionDenied (not allowed) or ActionError (not now, or not
 possible). A view that doesn't catch one would answer 500 with a traceback in the log; here
-it becomes the site's 403 page with the refusal's own words, logged as one line
-(dpup_workshop.logfilters).
+it becomes Django's PermissionDenied with the refusal's own words: the site's 403 page,
+logged as one line with the reason (dpup_workshop.logfilters).
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as Forbidden
-from django.urls import get_resolver
 
 from sessions.domain.permissions import ActionError, PermissionDenied
 
@@ -23,6 +22,5 @@ class RefusalsAsPages:
 
     def process_exception(self, request, exception):
         if isinstance(exception, ActionError | PermissionDenied):
-            handler = get_resolver().resolve_error_handler(403)
-            return handler(request, exception=Forbidden(str(exception)))
+            raise Forbidden(str(exception)) from exception
         return None

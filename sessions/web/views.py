@@ -26,9 +26,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dpup_workshop.clients import client_address
 from sessions.domain import participants, runs, selectors, sessionkeys, team
-from sessions.domain.permissions import FACILITATOR, ActionError, Actor
+from sessions.domain.permissions import ActionError, Actor, check
 from sessions.domain.ratelimit import allow, over, retry_after
 from sessions.live import fragments
+from sessions.live.broadcast import PARTICIPANTS, SCREEN, STAFF
 from sessions.models import (
     Participant,
     ParticipantStatus,
@@ -48,12 +49,22 @@ ROLE_VIEWS = {
 }
 
 
-def _team_run(request: HttpRequest, code: str) -> tuple[Run, Actor]:
-    run = get_object_or_404(Run, code=code)
-    actor = selectors.actor_for_user(run, request.user)
-    if not actor.is_team:
-        raise PermissionDenied("Only the workshop's facilitation team can open this page.")
-    return run, actor
+def team_view(action: str, doing: str = "open this page"):
+    """A run's page for its team: signed in, the run found by its code, and the person allowed
+    `action` by the permission table (the row the services and the websocket check). The view
+    is called with the run and the actor in place of the code."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, code: str, *args, **kwargs) -> HttpResponse:
+            run = get_object_or_404(Run, code=code)
+            actor = selectors.actor_for_user(run, request.user)
+            check(action, actor, doing=doing)
+            return view(request, run, actor, *args, **kwargs)
+
+        return login_required(wrapper)
+
+    return decorate
 
 
 def _participant(request: HttpRequest, run: Run) -> Participant | None:
@@ -190,16 +201,8 @@ def _settings_page(request: HttpRequest, run: Run, **forms) -> HttpResponse:
     return render(request, "runs/run_settings.html", context, status=status)
 
 
-def _facilitator_run(request: HttpRequest, code: str) -> tuple[Run, Actor]:
-    run, actor = _team_run(request, code)
-    if FACILITATOR not in actor.roles:
-        raise PermissionDenied("Only the facilitator can change the run's settings and team.")
-    return run, actor
-
-
-@login_required
-def run_settings(request: HttpRequest, code: str) -> HttpResponse:
-    run, actor = _facilitator_run(request, code)
+@team_view("run.edit", doing="change the run's settings")
+def run_settings(request: HttpRequest, run: Run, actor: Actor) -> HttpResponse:
     if request.method == "POST":
         form = RunForm(request.POST, instance=Run.objects.get(pk=run.pk))
         if form.is_valid():
@@ -215,10 +218,9 @@ def run_settings(request: HttpRequest, code: str) -> HttpResponse:
     return _settings_page(request, run)
 
 
-@login_required
 @require_POST
-def team_add(request: HttpRequest, code: str) -> HttpResponse:
-    run, actor = _facilitator_run(request, code)
+@team_view("team.manage", doing="change the run's team")
+def team_add(request: HttpRequest, run: Run, actor: Actor) -> HttpResponse:
     form = TeamMemberForm(request.POST, run=run)
     if not form.is_valid():
         return _settings_page(request, run, team_form=form)
@@ -233,10 +235,9 @@ def team_add(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("runs:settings", code=run.code)
 
 
-@login_required
 @require_POST
-def team_remove(request: HttpRequest, code: str, member_id: int) -> HttpResponse:
-    run, actor = _facilitator_run(request, code)
+@team_view("team.manage", doing="change the run's team")
+def team_remove(request: HttpRequest, run: Run, actor: Actor, member_id: int) -> HttpResponse:
     member = get_object_or_404(TeamMember, pk=member_id, run=run)
     try:
         team.team_remove(run=run, actor=actor, member=member)
@@ -245,10 +246,9 @@ def team_remove(request: HttpRequest, code: str, member_id: int) -> HttpResponse
     return redirect("runs:settings", code=run.code)
 
 
-@login_required
 @require_POST
-def invite_create(request: HttpRequest, code: str) -> HttpResponse:
-    run, actor = _facilitator_run(request, code)
+@team_view("team.manage", doing="change the run's team")
+def invite_create(request: HttpRequest, run: Run, actor: Actor) -> HttpResponse:
     form = InviteForm(request.POST)
     if not form.is_valid():
         return _settings_page(request, run, invite_form=form)
@@ -256,10 +256,9 @@ def invite_create(request: HttpRequest, code: str) -> HttpResponse:
     return redirect(reverse("runs:settings", kwargs={"code": run.code}) + "#invites")
 
 
-@login_required
 @require_POST
-def invite_revoke(request: HttpRequest, code: str, invite_id: int) -> HttpResponse:
-    run, actor = _facilitator_run(request, code)
+@team_view("team.manage", doing="change the run's team")
+def invite_revoke(request: HttpRequest, run: Run, actor: Actor, invite_id: int) -> HttpResponse:
     # Another run's invite is as unknown here as one that doesn't exist.
     invite = get_object_or_404(RoleInvite, pk=invite_id, run=run)
     team.invite_revoke(run=run, actor=actor, invite=invite)
@@ -285,12 +284,10 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
 # --- the live views ---------------------------------------------------------------------------
 
 
-def _staff_page(request: HttpRequest, code: str, template: str, view: str) -> HttpResponse:
-    run, actor = _team_run(request, code)
-    context = selectors.staff_context(run) | selectors.roster_context(run)
-    context |= selectors.activity_context(run, "staff") | selectors.hands_context(run)
-    context |= selectors.chat_context(run, "staff") | selectors.questions_context(run, "staff")
-    context |= {
+def _staff_page(
+    request: HttpRequest, run: Run, actor: Actor, template: str, view: str
+) -> HttpResponse:
+    context = fragments.page_context(run, STAFF) | {
         "actor": actor,
         "my_roles": " ".join(sorted(actor.roles)),
         "view": view,
@@ -300,54 +297,47 @@ def _staff_page(request: HttpRequest, code: str, template: str, view: str) -> Ht
     return render(request, template, context)
 
 
-@login_required
 @never_cache
-def console(request: HttpRequest, code: str) -> HttpResponse:
-    return _staff_page(request, code, "runs/console.html", "console")
+@team_view("run.view")
+def console(request: HttpRequest, run: Run, actor: Actor) -> HttpResponse:
+    return _staff_page(request, run, actor, "runs/console.html", "console")
 
 
-@login_required
 @never_cache
-def host(request: HttpRequest, code: str) -> HttpResponse:
-    return _staff_page(request, code, "runs/host.html", "host")
+@team_view("run.view")
+def host(request: HttpRequest, run: Run, actor: Actor) -> HttpResponse:
+    return _staff_page(request, run, actor, "runs/host.html", "host")
 
 
-@login_required
 @never_cache
-def present(request: HttpRequest, code: str) -> HttpResponse:
-    return _staff_page(request, code, "runs/present.html", "present")
+@team_view("run.view")
+def present(request: HttpRequest, run: Run, actor: Actor) -> HttpResponse:
+    return _staff_page(request, run, actor, "runs/present.html", "present")
 
 
-@login_required
 @never_cache
-def screen(request: HttpRequest, code: str) -> HttpResponse:
-    run, actor = _team_run(request, code)
-    context = (
-        selectors.screen_context(run)
-        | selectors.activity_context(run, "screen")
-        | {
-            "join_url": _join_url(request, run),
-            "ws_path": f"/ws/runs/{run.code}/?view=screen",
-        }
-    )
+@team_view("run.view")
+def screen(request: HttpRequest, run: Run, actor: Actor) -> HttpResponse:
+    context = fragments.page_context(run, SCREEN) | {
+        "join_url": _join_url(request, run),
+        "ws_path": f"/ws/runs/{run.code}/?view=screen",
+    }
     return render(request, "runs/screen.html", context)
 
 
-@login_required
 @require_GET
 @never_cache
-def agenda(request: HttpRequest, code: str) -> HttpResponse:
+@team_view("run.view")
+def agenda(request: HttpRequest, run: Run, actor: Actor) -> HttpResponse:
     """The agenda panel, re-fetched now and then so projections follow the clock."""
-    run, _ = _team_run(request, code)
     return HttpResponse(fragments.render("agenda", selectors.staff_context(run)))
 
 
-@login_required
 @require_GET
 @never_cache
-def report(request: HttpRequest, code: str) -> HttpResponse:
+@team_view("run.view")
+def report(request: HttpRequest, run: Run, actor: Actor) -> HttpResponse:
     """How the run went, for the team: during the run so far, and afterwards."""
-    run, actor = _team_run(request, code)
     context = selectors.report_context(run) | {
         "view": "report",
         "my_roles": " ".join(sorted(actor.roles)),
@@ -356,10 +346,9 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "runs/report.html", context)
 
 
-@login_required
 @require_GET
-def qr(request: HttpRequest, code: str) -> HttpResponse:
-    run, _ = _team_run(request, code)
+@team_view("run.view")
+def qr(request: HttpRequest, run: Run, actor: Actor) -> HttpResponse:
     # A whole SVG document (with its namespace): browsers draw nothing of an <img> without it.
     response = HttpResponse(content_type="image/svg+xml")
     segno.make(_join_url(request, run), error="m").save(
@@ -375,13 +364,10 @@ def participant_view(request: HttpRequest, code: str) -> HttpResponse:
     run, participant = _by_code(request, code)
     if participant is None:
         return redirect("runs:join", code=run.code)
-    if participant.refused or participant.status == ParticipantStatus.LEFT:
+    if participant.gone:
         return render(request, "runs/gone.html", {"run": run, "participant": participant})
     state = "live" if participant.status == ParticipantStatus.ADMITTED else "waiting"
-    context = selectors.participant_context(run) | selectors.activity_context(run, "participants")
-    context |= selectors.chat_context(run, "participants")
-    context |= selectors.questions_context(run, "participants")
-    context |= {
+    context = fragments.page_context(run, PARTICIPANTS) | {
         "participant": participant,
         "state": state,
         "ws_path": f"/ws/runs/{run.code}/?view=participant",
@@ -519,8 +505,7 @@ def my_data(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("leave"):
             participants.participant_leave(participant=participant)
-            context = {"run": run, "left": True, "participant": participant}
-            response = render(request, "runs/gone.html", context)
+            response = render(request, "runs/gone.html", {"run": run, "participant": participant})
             if not participant.refused:  # the browser keeps a refusal: see `join`
                 sessionkeys.forget(response, run.pk)
             return response

@@ -48,7 +48,7 @@ def test_a_refused_page_is_one_line_without_a_traceback(client, run, users, capl
     assert record.levelno == logging.WARNING and record.exc_info is None
     assert record.getMessage() == (
         f"GET /runs/{run.code}/console/ 403: "
-        "Only the workshop's facilitation team can open this page."
+        "Only the facilitator, the host or a presenter can open this page."
     )
 
 
