@@ -72,6 +72,22 @@ def answer_choose(
     return Response.objects.get(interaction_id=interaction, participant=participant)
 
 
+async def answer_choose_batched(
+    *, run: Run, actor: Actor, interaction: int, choice: int, selected: bool = True, batcher
+) -> list[int]:
+    """answer_choose for a socket: the same check, then written together with other answers
+    by `batcher` (sessions.live.batching, which calls answers_record) and returned, the
+    choices now stored, once they are committed."""
+    check("answer.choose", actor)
+    return await batcher.submit(
+        run_id=run.pk,
+        participant_id=actor.participant_id,
+        interaction_id=interaction,
+        choice=choice,
+        selected=selected,
+    )
+
+
 @transaction.atomic
 def answers_record(answers: list[tuple[int, int, int, int, bool]]) -> list[list[int] | Exception]:
     """Record many answers (run, participant, interaction, choice, selected) in one transaction.

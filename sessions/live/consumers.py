@@ -33,14 +33,14 @@ from django.utils.html import escape
 from dpup_workshop import eventloop
 from dpup_workshop.layers import text_frame
 from dpup_workshop.text import InvalidText, json_is_valid_unicode
-from sessions.domain import team
-from sessions.domain.permissions import ActionError, Actor, PermissionDenied, check
+from sessions.domain import answers, team
+from sessions.domain.permissions import ActionError, Actor, PermissionDenied
 from sessions.domain.selectors import actor_for_participant, actor_for_user, participant_for_socket
 from sessions.domain.sessionkeys import participant_ids
 from sessions.live import actions, broadcast, fragments
 from sessions.live.batching import batcher
 from sessions.live.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
-from sessions.models import Participant, ParticipantStatus, Run
+from sessions.models import GONE_MESSAGES, Participant, ParticipantStatus, Run
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +51,6 @@ CLOSE_SIGNED_OUT = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_GONE = 4410
-GONE_MESSAGES = {
-    "removed": "The host has removed you from this workshop.",
-    "denied": "The host didn't admit you to this workshop.",
-}
 # How often an open team view checks its session is still signed in.
 SIGN_IN_CHECK_SECONDS = 25.0
 # Inbound messages: a burst of this many, refilled at this rate per second.
@@ -111,7 +107,7 @@ def _resolve(scope) -> Caller | int:
     run, participant = participant_for_socket(code, participant_ids(scope.get("cookies", {})))
     if participant is None:
         return CLOSE_NOT_FOUND if run is None else CLOSE_FORBIDDEN
-    if participant.refused or participant.status == ParticipantStatus.LEFT:
+    if participant.gone:
         return CLOSE_GONE
     audience = PARTICIPANTS if participant.status == ParticipantStatus.ADMITTED else WAITING
     return Caller(
@@ -434,13 +430,8 @@ class RunConsumer(AsyncWebsocketConsumer):
         about = {k: payload[k] for k in ("interaction", "choice") if _an_id(payload.get(k))}
         try:
             fields = spec.clean(payload)
-            check(spec.permission, self.caller.actor)
-            stored = await batcher.submit(
-                run_id=self.caller.run.pk,
-                participant_id=self.caller.actor.participant_id,
-                interaction_id=fields["interaction"],
-                choice=fields["choice"],
-                selected=fields.get("selected", True),
+            stored = await answers.answer_choose_batched(
+                run=self.caller.run, actor=self.caller.actor, batcher=batcher, **fields
             )
         except actions.PayloadError as exc:
             await self._send_text(error_message(exc.code, str(exc), spec.name, about))
@@ -500,9 +491,7 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def participant_gone(self, event) -> None:
         """Removed by the host, turned away from the waiting room, or left: say so and close
         for good."""
-        message = GONE_MESSAGES.get(
-            event.get("reason"), "You have left the workshop and your details have been deleted."
-        )
+        message = GONE_MESSAGES.get(event.get("reason"), GONE_MESSAGES[ParticipantStatus.LEFT])
         html = fragments.render(
             "participant_main", {"run": self.caller.run, "state": "gone", "gone_message": message}
         )
