@@ -309,6 +309,11 @@ class ParticipantStatus(models.TextChoices):
 
 # The host turned them away: that browser can't join the run again (as someone new either).
 REFUSED = frozenset({ParticipantStatus.REMOVED, ParticipantStatus.DENIED})
+GONE_MESSAGES = {
+    ParticipantStatus.REMOVED: "The host has removed you from this workshop.",
+    ParticipantStatus.DENIED: "The host didn't admit you to this workshop.",
+    ParticipantStatus.LEFT: "You have left the workshop and your details have been deleted.",
+}
 
 
 class Participant(models.Model):
@@ -367,6 +372,16 @@ class Participant(models.Model):
     def refused(self) -> bool:
         """Removed or not admitted by the host: not to come back from this browser."""
         return self.status in REFUSED
+
+    @property
+    def gone(self) -> bool:
+        """No longer in the workshop: they left, or the host removed or didn't admit them."""
+        return self.refused or self.status == ParticipantStatus.LEFT
+
+    @property
+    def gone_message(self) -> str:
+        """What their page says once they are gone (the live page and the gone page alike)."""
+        return GONE_MESSAGES.get(self.status, GONE_MESSAGES[ParticipantStatus.LEFT])
 
     @property
     def public_label(self) -> str:

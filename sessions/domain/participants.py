@@ -173,7 +173,7 @@ def participant_remove(*, run: Run, actor: Actor, participant_id: int) -> Partic
     check("participant.remove", actor)
     run = lock_run(run)
     participant = _participant(run, participant_id)
-    if participant.refused or participant.status == ParticipantStatus.LEFT:
+    if participant.gone:
         raise ActionError(f"{participant.team_label} has already gone.")
     _refuse(run, participant, ParticipantStatus.REMOVED)
     return participant

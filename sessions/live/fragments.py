@@ -25,6 +25,21 @@ def render(partial: str, context: dict) -> str:
     return render_to_string(f"{PARTIALS}#{partial}", context)
 
 
+def page_context(run: Run, audience: str) -> dict:
+    """Everything one audience's page shows of the run: its page (sessions/web/views.py) and
+    its snapshot are rendered from this one context (the team's snapshot from its parts)."""
+    context = selectors.activity_context(run, audience)
+    if audience == STAFF:
+        context |= selectors.staff_context(run) | selectors.roster_context(run)
+        context |= selectors.hands_context(run)
+    elif audience == SCREEN:
+        return context | selectors.screen_context(run)
+    else:
+        context |= selectors.participant_context(run)
+    context |= selectors.chat_context(run, audience) | selectors.questions_context(run, audience)
+    return context
+
+
 # --- the parts, each rendered for one audience -----------------------------------------------
 
 
@@ -129,10 +144,7 @@ def render_snapshot(run: Run, audience: str) -> str:
         if audience == SCREEN:
             html = render_live(run, SCREEN)
         else:
-            context = selectors.participant_context(run) | selectors.activity_context(run, audience)
-            context |= selectors.chat_context(run, PARTICIPANTS)
-            context |= selectors.questions_context(run, PARTICIPANTS)
-            context["state"] = "live"
+            context = page_context(run, PARTICIPANTS) | {"state": "live"}
             html = render("participant_main", context) + render("announcer", context)
         _snapshots[key] = html
     return html
