@@ -1,24 +1,24 @@
 // The live views' client: keeps the websocket's pushes in order, reconnects by itself,
 // ticks the agenda's clocks between pushes, and handles participant browsing. (Keys are in
-// shortcuts.js, confirmations in confirm.js, the notes panel in notes.js, stages in stage.js.)
+// shortcuts.js, confirmations in confirm.js, the notes panel in notes.js, stages in stage.js,
+// and the ordering rules and unacknowledged answers in ordering.js.)
 // Pushed messages are HTML fragments led by <!--ev {...}-->; see docs/protocol.md.
 (function () {
   "use strict";
 
   var root = null;
   var socket = null; // htmx-ext-ws's wrapper: send(), reconnect()
-  var seen = null; // the version of the last event applied for this socket's audience
   var attempts = 0;
   var offset = 0; // server clock minus this browser's clock, in ms
   var browsing = null; // the earlier slide a participant is looking at, or null when live
   var closedForGood = false;
   var signInRechecked = false; // a 4401 is retried once (see htmx:wsClose)
-  var syncing = false;
   var errorTimer = null;
-  var held = {}; // pushes that came before the one they follow, by that one's version
-  var heldTimer = null;
-  var HOLD_MS = 500;
-  var MAX_HELD = 50;
+  var ordering = LiveOrdering.events({
+    apply: deliver,
+    sync: function () { send({ action: "sync" }); }
+  });
+  var unsaved = LiveOrdering.answers(); // answers sent, not yet acknowledged
 
   var CLOSE_MESSAGES = {
     4401: "You were signed out.",
@@ -53,15 +53,6 @@
     var holder = root || document.getElementById("live-root");
     var login = (holder && holder.dataset.loginUrl) || "/accounts/login/";
     return { href: login + "?next=" + encodeURIComponent(here), text: "Log in again" };
-  }
-
-  function meta(text) {
-    if (text.lastIndexOf("<!--ev ", 0) !== 0) return null;
-    try {
-      return JSON.parse(text.slice(7, text.indexOf("-->")));
-    } catch (e) {
-      return null;
-    }
   }
 
   function send(message) {
@@ -156,7 +147,7 @@
   }
 
   function handle(text) {
-    var info = meta(text);
+    var info = LiveOrdering.meta(text);
     if (info && info.t === "answer.saved") {
       answerSaved(info);
       return;
@@ -174,44 +165,26 @@
       return;
     }
     if (info && info.t === "snapshot") {
-      syncing = false;
       signInRechecked = false; // the server let this socket in (a refusal opens, then closes)
       setTimeout(resendUnsaved, 0);
       Object.keys(drafts).forEach(function (id) { waiting(id, false); });
-      seen = typeof info.v === "number" ? info.v : null;
-    } else if (info && typeof info.v === "number") {
-      if (seen !== null && info.v <= seen) return; // already in the snapshot we hold
-      if (seen !== null && info.prev !== seen) {
-        if (info.prev > seen && heldCount() < MAX_HELD) {
-          // With several server processes, one's push can overtake another's by a moment:
-          // wait a little for the one this follows before asking for the whole picture.
-          held[info.prev] = text;
-          if (!heldTimer) heldTimer = setTimeout(missed, HOLD_MS);
-          return;
-        }
-        missed();
-        return;
-      }
-      seen = info.v;
     }
-    if (info && info.t === "error" && info.action === "answer.choose") {
-      // Refused (closed, time's up...): don't send it again after a reconnect.
-      delete unsaved[info.interaction + ":" + info.choice];
-    }
+    // Applied now (through deliver), dropped, held for the one it follows, or a gap.
+    ordering.receive(text, info);
+  }
+
+  function deliver(text, info) {
+    if (info && info.t === "error" && info.action === "answer.choose") unsaved.refused(info);
     if (info && info.t === "error") {
       Object.keys(ONCE_FORMS).forEach(function (id) {
         if (ONCE_FORMS[id] === info.action) taken(id); // refused: a new try is a new submission
       });
       // Beside the control that sent it, where the person is looking; or at the top.
-      if (info.action && showFeedback(info.action, info.message, false)) {
-        releaseHeld(false);
-        return;
-      }
+      if (info.action && showFeedback(info.action, info.message, false)) return;
       clearTimeout(errorTimer);
       errorTimer = setTimeout(clearError, 8000);
     }
     apply(text);
-    releaseHeld(info && info.t === "snapshot");
   }
 
   var senders = {}; // action -> the element that last sent it
@@ -253,39 +226,6 @@
     clearTimeout(errorTimer);
     var box = document.getElementById("ws-error");
     if (box) box.textContent = "";
-  }
-
-  function heldCount() {
-    return Object.keys(held).length;
-  }
-
-  function releaseHeld(all) {
-    // After a snapshot every held message is looked at again (those it covers are dropped);
-    // otherwise the one that follows what we just applied, if it came early.
-    var waiting = held;
-    held = {};
-    var keys = Object.keys(waiting).map(Number).sort(function (a, b) { return a - b; });
-    keys.forEach(function (prev) {
-      if (all || prev === seen) handle(waiting[prev]);
-      else held[prev] = waiting[prev];
-    });
-    if (!heldCount()) {
-      clearTimeout(heldTimer);
-      heldTimer = null;
-    } else if (!heldTimer) {
-      heldTimer = setTimeout(missed, HOLD_MS);
-    }
-  }
-
-  function missed() {
-    // Missed something: ask for the whole picture, once until it arrives.
-    clearTimeout(heldTimer);
-    heldTimer = null;
-    held = {};
-    if (!syncing) {
-      syncing = true;
-      send({ action: "sync" });
-    }
   }
 
   // --- a form sent twice is saved once --------------------------------------------------------
@@ -492,7 +432,6 @@
   }
 
   var mineStamp = null;
-  var unsaved = {}; // answers sent but not yet acknowledged, by interaction: resent on reconnect
 
   function readMine() {
     // A fresh #my-state (snapshot or personal message) replaces what we knew.
@@ -508,13 +447,7 @@
   }
 
   function answerSaved(info) {
-    // Forget a pending answer only if this is its acknowledgement: a later send for the same
-    // option, still on its way, stays pending (and is resent after a reconnect).
-    var key = info.interaction + ":" + info.choice;
-    var pending = unsaved[key];
-    if (pending && (info.choices.indexOf(pending.choice) >= 0) === (pending.selected !== false)) {
-      delete unsaved[key];
-    }
+    unsaved.saved(info); // forgotten only if this acknowledges the latest send of it
     if (!mine) return;
     var answer = mine.answers[info.interaction] || { text: "", passed: false, volunteer: false };
     answer.choices = info.choices;
@@ -523,7 +456,7 @@
   }
 
   function resendUnsaved() {
-    Object.keys(unsaved).forEach(function (id) { send(unsaved[id]); });
+    unsaved.pending().forEach(send);
   }
 
   function applyMine(fresh) {
@@ -703,15 +636,7 @@
     }
     if (params.action === "answer.choose") {
       var card = event.target.closest ? event.target.closest("[data-interaction]") : null;
-      if (card && card.dataset.multiple !== "1") {
-        // One answer at a time: only the latest choice is worth resending.
-        Object.keys(unsaved).forEach(function (key) {
-          if (key.split(":")[0] === String(params.interaction)) delete unsaved[key];
-        });
-      }
-      unsaved[params.interaction + ":" + params.choice] = {
-        action: params.action, interaction: Number(params.interaction),
-        choice: Number(params.choice), selected: params.selected !== false };
+      unsaved.sent(params, !!card && card.dataset.multiple !== "1");
     }
     if (params.action) {
       senders[params.action] = event.target;
@@ -833,9 +758,7 @@
   document.addEventListener("htmx:wsClose", function (event) {
     var code = event.detail.event.code;
     // What was held waits no longer: the reconnect's snapshot brings the whole picture.
-    clearTimeout(heldTimer);
-    heldTimer = null;
-    held = {};
+    ordering.closed();
     if (code === 4401 && !signInRechecked) {
       // The session this socket opened with has ended. Signed out, most likely; but a
       // password change gives this browser a new session: try once with what it holds now.
