@@ -383,11 +383,19 @@ class Socket:
         self._changed = asyncio.Event()
         self._closing = False
         self._hold_timer: asyncio.TimerHandle | None = None
+        self._syncing = False  # a snapshot was asked for and hasn't come yet
+
+    def _sync(self) -> None:
+        """Ask for a snapshot, once until it comes (as live.js does)."""
+        if not self._syncing:
+            self._syncing = self.send_now(action="sync")
 
     def _heard(self, text: str) -> None:
         meta = self.observer.apply(text)
+        if meta and meta.get("t") == "snapshot":
+            self._syncing = False
         if meta and meta.get("gap"):
-            self.send_now(action="sync")
+            self._sync()
         elif meta and meta.get("held") and self._hold_timer is None:
             self._hold_timer = asyncio.get_running_loop().call_later(HOLD_SECONDS, self._waited)
         if self.on_message is not None:
@@ -397,11 +405,17 @@ class Socket:
     def _waited(self) -> None:
         self._hold_timer = None
         if self.observer.waited_too_long():
-            self.send_now(action="sync")
+            self._sync()
         elif self.observer.held:  # a later message is waiting now: give it its full time
             self._hold_timer = asyncio.get_running_loop().call_later(HOLD_SECONDS, self._waited)
 
     async def _open(self, timeout: float = 60) -> None:
+        # What was held waits no longer: the (re)connect's snapshot brings the whole picture.
+        self.observer.held.clear()
+        self.observer.held_since = None
+        if self._hold_timer is not None:
+            self._hold_timer.cancel()
+            self._hold_timer = None
         headers = {"Cookie": self.cookie, "Origin": self.base_url.rstrip("/")}
         self.protocol = await _open_websocket(
             ws_url(self.base_url, self.code, self.view), headers, self._heard, timeout
