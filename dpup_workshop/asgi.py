@@ -17,7 +17,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dpup_workshop.settings")
 # Django must be set up before anything imports models.
 wsgi_application = get_wsgi_application()
 
-from dpup_workshop.http import WsgiBridge  # noqa: E402
+from dpup_workshop.fastpath.http import WsgiBridge  # noqa: E402
 
 django_http_app = WsgiBridge(wsgi_application, threads=settings.HTTP_THREADS)
 

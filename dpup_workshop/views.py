@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from dpup_workshop.eventloop import call_in_loop
+from dpup_workshop.fastpath.eventloop import call_in_loop
 from slides.models import Deck
 
 

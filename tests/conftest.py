@@ -56,7 +56,7 @@ def _messages_travel_through_redis(monkeypatch):
     list, a set or a model not at all)."""
     from channels_redis.serializers import registry
 
-    from dpup_workshop.layers import LocalChannelLayer
+    from dpup_workshop.fastpath.layers import LocalChannelLayer
 
     serializer = registry.get_serializer("msgpack")
 

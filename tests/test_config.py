@@ -45,7 +45,7 @@ def test_embedded_default():
     result = run_python(PROBE)
     assert json.loads(result.stdout) == {
         "db": "django.db.backends.sqlite3",
-        "layer": "dpup_workshop.layers.LocalChannelLayer",
+        "layer": "dpup_workshop.fastpath.layers.LocalChannelLayer",
         "cache": "django.core.cache.backends.locmem.LocMemCache",
         "debug": True,
     }

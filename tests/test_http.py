@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 import pytest
 
 from bench.simulate import CSRF_INPUT
-from dpup_workshop import eventloop
-from dpup_workshop.http import MAX_DUPLICATE_HEADERS, WsgiBridge, build_environ
+from dpup_workshop.fastpath import eventloop
+from dpup_workshop.fastpath.http import MAX_DUPLICATE_HEADERS, WsgiBridge, build_environ
 from tests.server import Server, app_env, create_run, prepare
 
 

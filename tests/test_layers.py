@@ -1,4 +1,4 @@
-"""The in-process channel layer keeps the Channels layer contract (dpup_workshop/layers.py)."""
+"""The in-process channel layer keeps the Channels layer contract (fastpath/layers.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from channels.exceptions import ChannelFull
 
-from dpup_workshop.layers import DIRECT, LocalChannelLayer, text_frame
+from dpup_workshop.fastpath.layers import DIRECT, LocalChannelLayer, text_frame
 
 
 async def receive_soon(layer, channel, timeout=1.0):
@@ -40,7 +40,7 @@ async def test_a_full_channel_refuses_a_send_and_a_group_send_passes_it_by():
 
 async def test_a_message_nobody_received_in_time_is_dropped(monkeypatch):
     now = [1000.0]
-    monkeypatch.setattr("dpup_workshop.layers.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("dpup_workshop.fastpath.layers.time.monotonic", lambda: now[0])
     layer = LocalChannelLayer(expiry=60)
     channel = await layer.new_channel()
     await layer.send(channel, {"type": "stale"})
@@ -51,7 +51,7 @@ async def test_a_message_nobody_received_in_time_is_dropped(monkeypatch):
 
 async def test_the_queue_of_a_channel_nobody_reads_is_swept_after_the_expiry(monkeypatch):
     now = [1000.0]
-    monkeypatch.setattr("dpup_workshop.layers.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("dpup_workshop.fastpath.layers.time.monotonic", lambda: now[0])
     layer = LocalChannelLayer(expiry=60)
     gone, alive = await layer.new_channel(), await layer.new_channel()
     await layer.send(gone, {"type": "for a consumer that has left"})

@@ -8,7 +8,7 @@ from pathlib import Path
 import autobahn.websocket.protocol
 import daphne.server
 
-from sessions.live import consumers
+from dpup_workshop.fastpath import websocket
 from tests.server import Server, app_env, prepare
 
 
@@ -27,11 +27,11 @@ def test_the_launcher_serves_daphne_on_uvloop(tmp_path):
 
 
 def test_the_direct_socket_writes_still_find_daphnes_websocket_protocol():
-    """RunConsumer writes pushes straight to autobahn's transport when daphne serves it (see
-    consumers._daphne_protocol). These are the names that relies on, in the pinned versions
+    """The fast consumer writes pushes straight to autobahn's transport when daphne serves it (see
+    fastpath.websocket.daphne_protocol). These are the names that relies on, in the pinned versions
     (requirements.lock): if an upgrade renames one, this fails rather than the fast path
     quietly falling back to the slow one."""
-    assert autobahn.websocket.protocol.WebSocketProtocol.STATE_OPEN == consumers.OPEN
+    assert autobahn.websocket.protocol.WebSocketProtocol.STATE_OPEN == websocket.OPEN
     created = inspect.getsource(daphne.server.Server.create_application)
     assert "send=partial(self.handle_reply, protocol)" in created
     # The server side's handshake marks the connection open in `state`.

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from dpup_workshop.eventloop import call_in_loop
-from dpup_workshop.layers import DIRECT
+from dpup_workshop.fastpath.eventloop import call_in_loop
+from dpup_workshop.fastpath.layers import DIRECT
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
-from dpup_workshop.eventloop import call_soon, serving_loop
+from dpup_workshop.fastpath.eventloop import call_soon, serving_loop
 
 logger = logging.getLogger(__name__)
 

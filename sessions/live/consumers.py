@@ -10,29 +10,18 @@ Pushes from the channel layer are forwarded as they are: no database work per re
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
-import json
 import logging
-import time
-import traceback
 from dataclasses import dataclass
 from importlib import import_module
 from types import SimpleNamespace
 from urllib.parse import parse_qs
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.exceptions import StopConsumer
-from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.utils.html import escape
 
-from dpup_workshop import eventloop
-from dpup_workshop.layers import text_frame
-from dpup_workshop.text import InvalidText, json_is_valid_unicode
+from dpup_workshop.fastpath.websocket import FastWebsocketConsumer
 from sessions.domain import answers, team
 from sessions.domain.permissions import ActionError, Actor, PermissionDenied
 from sessions.domain.selectors import actor_for_participant, actor_for_user, participant_for_socket
@@ -53,8 +42,6 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_GONE = 4410
 # How often an open team view checks its session is still signed in.
 SIGN_IN_CHECK_SECONDS = 25.0
-# Inbound messages: a burst of this many, refilled at this rate per second.
-BURST, REFILL = 20, 5.0
 
 
 @dataclass
@@ -160,102 +147,15 @@ def error_message(
     return broadcast.envelope("error", html, extra=extra)
 
 
-OPEN = 3  # autobahn's WebSocketProtocol.STATE_OPEN
-
-
-def _daphne_protocol(send):
-    """daphne's websocket protocol behind an ASGI `send`, if that is what serves us.
-
-    daphne passes each connection `partial(server.handle_reply, protocol)`; the protocol is
-    an autobahn WebSocketServerProtocol with a Twisted transport. Anything else: None.
-    """
-    if isinstance(send, functools.partial) and send.args:
-        protocol = send.args[0]
-        if hasattr(protocol, "transport") and hasattr(protocol, "state"):
-            return protocol
-    return None
-
-
-class RunConsumer(AsyncWebsocketConsumer):
+class RunConsumer(FastWebsocketConsumer):
     caller: Caller | None = None
     _sign_in_checker: asyncio.Task | None = None
 
-    async def __call__(self, scope, receive, send) -> None:
-        """Channels' loop, without its per-message cost.
-
-        The base class waits on the socket and the channel layer together with asyncio.wait,
-        making new tasks and futures for every message; in a room of a thousand, that was
-        the biggest cost of a push. Here each source has its own loop.
-        """
-        self.scope = scope
-        self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        self.channel_name = await self.channel_layer.new_channel()
-        self.base_send = send
-        self._wire = _daphne_protocol(send)
-        # Pushes straight to the socket, where the channel layer can (see layers.py).
-        attach = getattr(self.channel_layer, "attach", None)
-        if attach is not None:
-            attach(self.channel_name, self._deliver)
-        pushes = asyncio.create_task(self._pushes())
-        try:
-            await self._pump(receive)
-        except StopConsumer:
-            pass
-        finally:
-            if attach is not None:
-                self.channel_layer.detach(self.channel_name)
-            if self._sign_in_checker is not None:
-                self._sign_in_checker.cancel()
-            pushes.cancel()
-            with contextlib.suppress(asyncio.CancelledError, StopConsumer):
-                await pushes
-
-    async def _send_text(self, text: str) -> None:
-        """Send one text message, framed here and written straight out under daphne."""
-        protocol = self._wire
-        if protocol is not None and protocol.state == OPEN:
-            protocol.transport.write(text_frame(text))
-            return
-        await self.base_send({"type": "websocket.send", "text": text})
-
-    async def send(self, text_data=None, bytes_data=None, close=False) -> None:
-        # Snapshots and replies go out as pushes do (framed here, written straight out).
-        if text_data is not None and bytes_data is None and not close:
-            await self._send_text(text_data)
-            return
-        await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
-
-    async def _deliver(self, message: dict) -> None:
-        """A push from the channel layer, straight to the socket.
-
-        Under daphne, the bytes the layer framed once for the whole room are written to this
-        connection as they are; anywhere else (or before the socket is open) it goes the
-        standard ASGI way.
-        """
-        frame = message.get("frame")
-        protocol = self._wire
-        if frame is not None and protocol is not None and protocol.state == OPEN:
-            protocol.transport.write(frame)
-            return
-        await self.base_send({"type": "websocket.send", "text": message["text"]})
-
-    async def _pump(self, receive) -> None:
-        while True:
-            await self.dispatch(await receive())
-
-    async def _pushes(self) -> None:
-        """Messages from the channel layer; one that fails is logged, the next still comes."""
-        while True:
-            message = await self.channel_layer.receive(self.channel_name)
-            try:
-                await self.dispatch(message)
-            except (StopConsumer, asyncio.CancelledError):
-                raise
-            except Exception:
-                logger.exception("handling %s failed", message.get("type"))
+    def stopped(self) -> None:
+        if self._sign_in_checker is not None:
+            self._sign_in_checker.cancel()
 
     async def connect(self) -> None:
-        eventloop.serve_from(asyncio.get_running_loop())
         resolved, snapshot = await database_sync_to_async(_connect)(self.scope)
         if isinstance(resolved, int):
             # Accept then close, so the browser sees our code and stops retrying.
@@ -271,7 +171,6 @@ class RunConsumer(AsyncWebsocketConsumer):
             )
         if resolved.actor.is_team:
             await self._join_group(broadcast.user_group_name(resolved.actor.user_id))
-        self.tokens, self.refilled = float(BURST), time.monotonic()
         await self.accept()
         # Rendered before joining the groups: an event in between arrives with a `prev` the
         # snapshot doesn't have, and the client asks for a fresh one.
@@ -318,79 +217,22 @@ class RunConsumer(AsyncWebsocketConsumer):
                 run=self.caller.run, channel_name=self.channel_name
             )
 
-    async def dispatch(self, message) -> None:
-        # A push goes straight to the socket. The base class would first hop to a thread to
-        # close stale database connections, for every message to every socket; connections
-        # here are kept open (CONN_MAX_AGE) and checked where they are used, in the
-        # database thread (database_sync_to_async).
-        if message["type"] == broadcast.PUSH:
-            await self.base_send({"type": "websocket.send", "text": message["text"]})
-            return
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
-
     # --- inbound ---------------------------------------------------------------------------
 
-    def _take_token(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(BURST, self.tokens + (now - self.refilled) * REFILL)
-        self.refilled = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
+    @property
+    def max_message_bytes(self) -> int:
+        return settings.WS_MAX_MESSAGE_BYTES
 
-    async def receive(self, text_data=None, bytes_data=None) -> None:
-        if self.caller is None:
-            return
-        if text_data is None:
-            await self.send(text_data=error_message("bad_message", "Send JSON text, not binary."))
-            return
-        if len(text_data.encode("utf-8", "surrogatepass")) > settings.WS_MAX_MESSAGE_BYTES:
-            await self.send(
-                text_data=error_message(
-                    "too_large",
-                    f"That message is too large (over {settings.WS_MAX_MESSAGE_BYTES} bytes).",
-                )
-            )
-            return
-        if not self._take_token():
-            await self.send(
-                text_data=error_message("rate_limited", "Too many messages: slow down a little.")
-            )
-            return
-        try:
-            payload = json.loads(text_data)
-        except (ValueError, RecursionError):
-            await self.send(
-                text_data=error_message("bad_message", "That message is not valid JSON.")
-            )
-            return
-        if not json_is_valid_unicode(payload):
-            await self.send(text_data=error_message("invalid", InvalidText.message))
-            return
-        action = payload.get("action") if isinstance(payload, dict) else None
-        if not isinstance(action, str):
-            await self.send(text_data=error_message("bad_message", "A message needs an 'action'."))
-            return
-        try:
-            await self._act(action, payload)
-        except Exception as exc:
-            # A bug, not the sender's doing: say so to this socket, keep it, log it once by
-            # action name and where it happened (the payload, and the exception's message,
-            # which may quote it, stay out of the log).
-            logger.error(
-                "Action %s failed: %s\n%s",
-                action if action in actions.REGISTRY else "(unknown)",
-                type(exc).__name__,
-                "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
-            )
-            message = "That didn't work because of a problem on our side. Please try again."
-            await self._send_text(error_message("server_error", message, action[:60]))
+    def listening(self) -> bool:
+        return self.caller is not None
 
-    async def _act(self, action: str, payload: dict) -> None:
+    async def refuse(self, code: str, message: str, action: str | None = None) -> None:
+        await self.send_text(error_message(code, message, action))
+
+    def action_label(self, action: str) -> str:
+        return action if action in actions.REGISTRY else "(unknown)"
+
+    async def act(self, action: str, payload: dict) -> None:
         if action == "sync":
             await self.send(text_data=await database_sync_to_async(_snapshot)(self.caller))
             return
@@ -434,22 +276,22 @@ class RunConsumer(AsyncWebsocketConsumer):
                 run=self.caller.run, actor=self.caller.actor, batcher=batcher, **fields
             )
         except actions.PayloadError as exc:
-            await self._send_text(error_message(exc.code, str(exc), spec.name, about))
+            await self.send_text(error_message(exc.code, str(exc), spec.name, about))
         except PermissionDenied as exc:
-            await self._send_text(error_message("forbidden", str(exc), spec.name, about))
+            await self.send_text(error_message("forbidden", str(exc), spec.name, about))
         except ActionError as exc:
-            await self._send_text(error_message("not_now", str(exc), spec.name, about))
+            await self.send_text(error_message("not_now", str(exc), spec.name, about))
         except Exception:  # the batch didn't commit: say so, keep the socket; nothing was saved
             logger.exception("recording an answer failed")
             message = "Your answer couldn't be saved just now. Please choose it again."
-            await self._send_text(error_message("not_saved", message, spec.name, about))
+            await self.send_text(error_message("not_saved", message, spec.name, about))
         else:
             ack = {
                 "interaction": fields["interaction"],
                 "choice": fields["choice"],
                 "choices": stored,
             }
-            await self._send_text(broadcast.envelope("answer.saved", "", extra=ack))
+            await self.send_text(broadcast.envelope("answer.saved", "", extra=ack))
 
     # --- events from the channel layer -----------------------------------------------------
 

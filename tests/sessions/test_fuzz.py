@@ -1293,8 +1293,8 @@ async def test_websocket_fuzz(live, people, actors, users, deck, monkeypatch, ca
     # delay would flush from another thread, which the tests' in-memory SQLite answers with
     # "database table is locked" rather than waiting.
     # The per-socket token bucket would refuse nearly every message: let them all through.
-    monkeypatch.setattr(consumers, "BURST", 10**9)
-    monkeypatch.setattr(consumers, "REFILL", 1e9)
+    monkeypatch.setattr(consumers.RunConsumer, "burst", 10**9)
+    monkeypatch.setattr(consumers.RunConsumer, "refill", 1e9)
     # Every logger at DEBUG, and every record reaches caplog, even from a logger that
     # doesn't pass its records up to the root.
     caplog.set_level(logging.DEBUG)

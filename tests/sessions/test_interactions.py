@@ -442,7 +442,7 @@ def test_a_thousand_changes_are_a_few_pushes():
     import asyncio
     import threading
 
-    from dpup_workshop import eventloop
+    from dpup_workshop.fastpath import eventloop
 
     loop = asyncio.new_event_loop()
     server = threading.Thread(target=loop.run_forever, daemon=True)

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from tempfile import SpooledTemporaryFile
 from typing import Any
 
-from dpup_workshop import eventloop
+from dpup_workshop.fastpath import eventloop
 
 logger = logging.getLogger(__name__)
 
