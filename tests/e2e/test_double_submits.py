@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import expect
 
@@ -30,13 +31,18 @@ def test_a_double_tap_on_upvote_leaves_one_vote(browser, app_server):
     expect(votes).to_contain_text("0 votes")
 
     # A double tap slow enough for the reply to land in between: the second tap meets the
-    # "Remove upvote" button, and is still taken as part of the first.
+    # "Remove upvote" button, and is still taken as part of the first. (The pauses are the
+    # taps' own: one longer than a double tap before it, 250 ms between its two taps.)
     sam.wait_for_timeout(800)
     upvote.click()
     sam.wait_for_timeout(250)
     upvote.click()
-    sam.wait_for_timeout(800)
+    # Then Sam raises a hand: had the second tap been sent, its answer would come before the
+    # hand's, to Sam and to the console alike (each socket's messages come in order).
+    sam.get_by_role("button", name="Raise your hand").click()
+    expect(sam.locator("#hand-button")).to_have_attribute("aria-pressed", "true")
     expect(upvote).to_have_attribute("aria-pressed", "true")
+    expect(console.locator("#hand-queue li")).to_have_count(1)
     expect(votes).to_contain_text("1 vote")
 
 
@@ -45,6 +51,7 @@ class HeldReplies:
     server were far away: a double click's second click comes before any answer to the first."""
 
     def __init__(self, page):
+        self.page = page
         self.held, self.waiting, self.socket = False, [], None
         page.route_web_socket(re.compile(r"/ws/runs/"), self._route)
 
@@ -59,6 +66,14 @@ class HeldReplies:
             self.waiting.append(message)
         else:
             self.socket.send(message)
+
+    def holding(self, event: str, timeout: float = 10) -> None:
+        """Until the server's `event` is in the hold (a route's handlers run while the test
+        waits on Playwright)."""
+        deadline = time.monotonic() + timeout
+        while not any(f'"t":"{event}"' in message for message in self.waiting):
+            assert time.monotonic() < deadline, f"no {event} from the server"
+            self.page.wait_for_timeout(20)
 
     def release(self):
         self.held = False
@@ -88,7 +103,7 @@ def test_a_double_click_on_open_it_now_opens_one_poll(browser, app_server):
     far.held = True
     console.get_by_role("button", name="Open it now").dblclick()
     expect(console.get_by_role("button", name="Open it now")).to_be_disabled()  # it waits
-    console.wait_for_timeout(500)  # the server has answered, into the hold
+    far.holding("interaction.opened")  # the server has answered, into the hold
     far.release()
     expect(cards.filter(has_text="Tea or coffee?")).to_have_count(1)
     expect(question).to_have_value("")
@@ -97,11 +112,14 @@ def test_a_double_click_on_open_it_now_opens_one_poll(browser, app_server):
     question.fill("Ready for a break?")
     far.held = True
     twice(console.locator("#adhoc-form"))
-    console.wait_for_timeout(500)
+    far.holding("interaction.opened")
     far.release()
     expect(cards.filter(has_text="Ready for a break?")).to_have_count(1)
     expect(question).to_have_value("")
-    console.wait_for_timeout(1000)  # long enough for a second poll to arrive, were it made
+    # A line in the chat, sent after: a second poll, were it made, would show before it.
+    console.get_by_label("Message to everyone").fill("Back in five")
+    console.locator("#chat-form").get_by_role("button", name="Send").click()
+    expect(console.locator("#chat-log .chat-text").last).to_have_text("Back in five")
     expect(cards.filter(has_text="Tea or coffee?")).to_have_count(1)
     expect(cards.filter(has_text="Ready for a break?")).to_have_count(1)
 
@@ -133,8 +151,10 @@ def test_joining_again_after_no_answer_is_one_participant(browser, app_server):
     assert lost == [302]
     join_button.click()  # nothing seemed to happen: again
     expect(aroha.locator("#connection-status")).to_have_text("Connected")
-    console.wait_for_timeout(1000)
-    expect(console.locator("#admitted-count")).to_have_text("1")
+    # Sam joins after: the list that shows Sam is rendered after that second try was taken.
+    join(browser, app_server, code, "Sam")
+    expect(console.locator("#participant-list")).to_contain_text("Sam")
+    expect(console.locator("#admitted-count")).to_have_text("2")
     expect(console.locator("#participant-list")).to_contain_text("Aroha")
 
 
@@ -149,25 +169,28 @@ def test_a_double_click_asks_and_sends_once(browser, app_server):
     aroha.get_by_role("button", name="Join the workshop").click()
     expect(aroha.locator("#connection-status")).to_have_text("Connected")
 
-    for form, box, first, second in (
-        ("#question-form", "Ask the team a question", "Does DPUP apply to NGOs?", "Who wrote it?"),
-        ("#chat-form", "Message", "Kia ora koutou", "Ka pai"),
-    ):
+    for form, box, first, second, saved in (
+        ("#question-form", "Ask the team a question", "Does DPUP apply to NGOs?", "Who wrote it?",
+         "question.saved"),
+        ("#chat-form", "Message", "Kia ora koutou", "Ka pai", "chat.saved"),
+    ):  # fmt: skip
         field = aroha.get_by_label(box, exact=True)
         field.fill(first)
         far.held = True
         aroha.locator(form).locator("button[type=submit]").dblclick()
-        aroha.wait_for_timeout(500)
+        far.holding(saved)  # the server has answered, into the hold
         far.release()
         expect(field).to_have_value("")
         field.fill(second)
         far.held = True
         twice(aroha.locator(form))
-        aroha.wait_for_timeout(500)
+        far.holding(saved)
         far.release()
         expect(field).to_have_value("")
 
-    console.wait_for_timeout(1000)  # long enough for any second copy to arrive
+    # Aroha raises a hand after: any second copy would reach the console before the hand.
+    aroha.get_by_role("button", name="Raise your hand").click()
+    expect(console.locator("#hand-queue li")).to_have_count(1)
     expect(console.locator("#qa-list .question-text")).to_have_text(
         ["Does DPUP apply to NGOs?", "Who wrote it?"]
     )

@@ -98,6 +98,14 @@ def test_slide_keys_leave_focused_controls_alone(browser, app_server):
     goto(console, 3)
     present = staff_view(console, app_server, code, "present")
     expect(present.locator("#current-slide")).to_have_attribute("data-slide", "3")
+    # What the page sends on its socket, as it sends it: a key that moves the slide does so by
+    # pressing a slide button, which sends before the key's handling is over.
+    present.evaluate(
+        """() => { window.sent = [];
+                  document.addEventListener("htmx:wsConfigSend",
+                    event => window.sent.push(event.detail.parameters.action)); }"""
+    )
+    moves = "() => window.sent.filter(a => /^(slide|segment)\\./.test(a))"
 
     for target, key in (
         (present.locator("summary", has_text="Agenda"), " "),
@@ -108,13 +116,14 @@ def test_slide_keys_leave_focused_controls_alone(browser, app_server):
     ):
         target.focus()
         present.keyboard.press(key)
-        present.wait_for_timeout(300)
+        assert present.evaluate(moves) == [], f"{key} on {target} moved the slide"
         assert slide_of(present) == "3", f"{key} on {target} moved the slide"
     expect(present.locator("details", has_text="Agenda")).to_have_attribute("open", "")
     expect(present.locator("#notes-toggle")).to_have_attribute("aria-expanded", "false")
 
     present.evaluate("document.activeElement.blur()")
     present.keyboard.press(" ")
+    assert present.evaluate(moves) == ["slide.next"]  # what the check above would have seen
     expect(present.locator("#current-slide")).to_have_attribute("data-slide", "4")
     present.keyboard.press("PageUp")
     expect(present.locator("#current-slide")).to_have_attribute("data-slide", "3")

@@ -292,6 +292,11 @@ def test_a_push_that_overtakes_the_one_before_it_is_applied_in_order(browser, se
     goto(console, 5)
     expect(page.locator("#live-slide article")).to_have_attribute("data-slide", "5")
     assert crossed, "no two pushes were crossed"
-    page.wait_for_timeout(800)  # longer than the page waits before it asks for a snapshot
+    # Had the page left its hold timer running, it would have asked for a snapshot when it
+    # fired: a timer set now, for as long, fires after it. What the page sends after that
+    # comes after any such request, and the server's answer to it comes later still.
+    page.evaluate("() => new Promise(done => setTimeout(done, LiveOrdering.HOLD_MS))")
+    page.get_by_role("button", name="Raise your hand").click()
+    expect(page.locator("#hand-button")).to_have_attribute("aria-pressed", "true")
     assert asked == []
     expect(page.locator("#live-slide article")).to_have_attribute("data-slide", "5")

@@ -161,6 +161,7 @@ def crowd(url: str, code: str, names: list[str], answer: int | None = None) -> N
             await person.connect()
             await person.wait_for(lambda seen: bool(seen.snapshot_text))
             await person.send(action="scoreboard.join", joined=True)
+        answered = dict.fromkeys(people, 0)
         if answer is not None:
             for person in people:
                 choices = simulate.open_choices(person.observer.snapshot_text)
@@ -168,7 +169,17 @@ def crowd(url: str, code: str, names: list[str], answer: int | None = None) -> N
                     await person.send(
                         action="answer.choose", interaction=interaction, choice=answer
                     )
-        await asyncio.sleep(1)
+                    answered[person] += 1
+        # Each hangs up once the server has taken all they sent: their answers acknowledged,
+        # and a sync sent after them answered (a socket's messages are handled in turn).
+        for person in people:
+            synced = person.observer.snapshots
+            await person.send(action="sync")
+            await person.wait_for(
+                lambda seen, person=person, synced=synced: (
+                    len(seen.acks) >= answered[person] and seen.snapshots > synced
+                )
+            )  # (what the screen shows then is the test's to check)
         for person in people:
             await person.close()
 

@@ -1063,17 +1063,28 @@ class Fuzz:
         if refused:
             self.findings.add("close", socket.role, frame, f"reconnecting: {refused}")
 
-    async def drain(self, socket: Socket, wait: float = 0.0) -> None:
-        """Read what is waiting (pushes); with `wait`, until nothing comes for that long."""
+    async def drain(self, socket: Socket, settle: bool = False) -> None:
+        """Read what is waiting (pushes); with `settle`, until the answer to a barrier sent
+        now. A socket's messages are handled in turn, and an action's pushes are sent before
+        it is done: by then the socket has all that its own connection, and every action
+        already answered on any socket, sent it."""
         if socket.dead:
             return
+        barrier = None
+        if settle:
+            self.barriers += 1
+            barrier = f"~settled-{self.barriers}"
+            await socket.ws.send_to(text_data=json.dumps({"action": barrier}))
         try:
-            while not await socket.ws.receive_nothing(timeout=wait, interval=0.005):
+            while barrier is not None or not await socket.ws.receive_nothing(timeout=0):
                 output = await next_output(socket.ws, REPLY_TIMEOUT)
                 meta = self.check_output(socket, output, None)
                 if meta is None:
                     await self.reopen(socket, None)
                     return
+                if barrier is not None and meta.get("message") == f"Unknown action '{barrier}'.":
+                    barrier = None
+                    continue
                 socket.received[meta.get("t", "?")] += 1
         except Exception as exc:
             if not died(socket, exc):
@@ -1346,8 +1357,11 @@ async def fuzz_the_room(live, people, actors, users, deck, caplog, template_miss
         assert not await socket.open(), socket.role
     fuzz = Fuzz(world, sockets, caplog)
     everyone = [*sockets.values(), bystander]
-    for socket in everyone:
-        await fuzz.drain(socket, wait=0.05)  # roster pushes as the team connected
+    # Roster pushes as the team connected. A team socket's connection pushes after its
+    # snapshot: once every socket has answered a barrier, all of them have; then read them.
+    for _ in range(2):
+        for socket in everyone:
+            await fuzz.drain(socket, settle=True)
 
     while fuzz.sent < MESSAGES:
         fuzz.phase_a = fuzz.sent < MESSAGES * PHASE_A
@@ -1363,7 +1377,7 @@ async def fuzz_the_room(live, people, actors, users, deck, caplog, template_miss
 
     # (3) someone who sent nothing still hears the room: the facilitator moves the slides on.
     for socket in everyone:
-        await fuzz.drain(socket, wait=0.2)
+        await fuzz.drain(socket, settle=True)
     pushed_before = sum(bystander.received.values())
     facilitator = sockets["facilitator"]
     for text in (
@@ -1386,7 +1400,7 @@ async def fuzz_the_room(live, people, actors, users, deck, caplog, template_miss
             break
         heard.append((fuzz.check_output(bystander, output, None) or {}).get("t"))
     for socket in everyone:
-        await fuzz.drain(socket, wait=0.1)
+        await fuzz.drain(socket, settle=True)
     bad_text = await db(stored_text_problems)()
     for socket in everyone:
         if not socket.dead:
