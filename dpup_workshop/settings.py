@@ -1,9 +1,9 @@
 """Settings, driven by the environment.
 
-Embedded default (no variables set): development mode, SQLite in WAL mode and the in-process
-channel layer (passing group messages between the worker processes of `serve --workers N`);
-`make run` needs nothing else. Scale-out: `DATABASE_URL` (PostgreSQL) and `REDIS_URL` (Redis)
-let daphne processes on several machines serve one workshop. `DJANGO_ENV=production`
+Embedded default (no variables set): development mode, one daphne process, SQLite in WAL
+mode, the in-process channel layer and cache; `make run` needs nothing else. Scale-out:
+`DATABASE_URL` (PostgreSQL) and `REDIS_URL` (Redis) let several daphne processes, on one
+machine or many, serve one workshop (deploy/). `DJANGO_ENV=production`
 turns on the production checks and refuses to start without a secret key and host list.
 """
 
@@ -204,7 +204,14 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "dpup_workshop.fastpath.layers.LocalChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Rate counts and one-submission claims live here: room for a big workshop's worth of
+    # keys (Django's default of 300 would cull live counts in a room of a thousand).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 200_000},
+        }
+    }
 
 # Live runs. Pushes of the team's roster are coalesced to one per this many seconds.
 ROSTER_PUSH_DELAY = float(os.environ.get("ROSTER_PUSH_DELAY", "0.3"))
@@ -299,8 +306,10 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    if env_bool("BEHIND_TLS_PROXY", default=False):
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind the site's own TLS proxy, a request is https when the proxy says so (in any mode: the
+# websocket's Origin check compares schemes).
+if env_bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

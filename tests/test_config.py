@@ -65,6 +65,17 @@ def test_embedded_sqlite_is_in_wal_mode_and_writers_wait_their_turn(tmp_path):
     assert result.stdout.split() == ["wal", "20000", "IMMEDIATE"], result.stderr
 
 
+def test_behind_the_tls_proxy_a_request_is_https_when_the_proxy_says_so_in_any_mode():
+    probe = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.SECURE_PROXY_SSL_HEADER)"
+    )
+    assert run_python(probe, BEHIND_TLS_PROXY="true").stdout.strip() == (
+        "('HTTP_X_FORWARDED_PROTO', 'https')"
+    )
+    assert run_python(probe).stdout.strip() == "None"
+
+
 def test_scale_out_from_environment():
     result = run_python(PROBE, DATABASE_URL=POSTGRES, REDIS_URL=REDIS)
     assert json.loads(result.stdout) == {
