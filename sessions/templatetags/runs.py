@@ -41,11 +41,13 @@ def get_item(mapping, key):
 
 
 @register.simple_tag
-def may(action: str) -> str:
+def may(action: str, row: str = "") -> str:
     """The team roles that may send `action`, from the permission table, as live.js reads them:
     `data-roles="facilitator host"`, plus `data-or-control` when whoever runs the current
-    segment may too. Controls are shown or disabled by these; the server checks the same row."""
-    roles = ACTIONS[REGISTRY[action].permission]
+    segment may too. Controls are shown or disabled by these; the server checks the same row.
+    `row` names another row where the service checks that one for this use of the action
+    (putting a question on the screen is `question.mark` checked against `question.show`)."""
+    roles = ACTIONS[row] if row else ACTIONS[REGISTRY[action].permission]
     named = " ".join(role for role in ("facilitator", "host", "presenter") if role in roles & TEAM)
     if CONTROLLER in roles:
         return format_html('data-roles="{}" data-or-control', named)

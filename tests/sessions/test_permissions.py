@@ -12,16 +12,19 @@ from sessions.live.actions import REGISTRY
 from tests.conftest import REPO
 
 
-def may(action: str) -> str:
-    return Template("{% load runs %}{% may action %}").render(Context({"action": action}))
+def may(action: str, row: str = "") -> str:
+    template = Template("{% load runs %}{% may action row %}")
+    return template.render(Context({"action": action, "row": row}))
 
 
 def test_a_control_says_who_may_use_it_from_the_table():
     assert may("run.start") == 'data-roles="facilitator host"'
     assert may("run.pause") == 'data-roles="facilitator host" data-or-control'
     assert may("slide.next") == 'data-roles="" data-or-control'  # whoever runs the segment
-    # A presenter may mark a question answered: the button is theirs too.
+    # A presenter may mark a question answered: the button is theirs too...
     assert may("question.mark") == 'data-roles="facilitator host presenter"'
+    # ...but putting one on the screen is checked against the screen's row.
+    assert may("question.mark", "question.show") == 'data-roles="facilitator host" data-or-control'
 
 
 def test_no_template_writes_its_own_roles():
@@ -38,7 +41,11 @@ def test_no_template_writes_its_own_roles():
 def test_every_control_in_the_templates_names_a_registered_action():
     used = set()
     for path in (REPO / "templates").rglob("*.html"):
-        used |= set(re.findall(r'\{% may "([a-z_.]+)" %\}', path.read_text()))
+        for action, row in re.findall(
+            r'\{% may "([a-z_.]+)"(?: "([a-z_.]+)")? %\}', path.read_text()
+        ):
+            used.add(action)
+            assert not row or row in ACTIONS, f"{path.name}: no row {row}"
     assert used and used <= set(REGISTRY)
 
 
