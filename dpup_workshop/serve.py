@@ -12,13 +12,17 @@ import asyncio
 import sys
 
 
-def main() -> None:
+def install_loop() -> None:
+    """New event loops are uvloop's, where it is installed (daphne makes its loop after this)."""
     try:
         import uvloop
     except ImportError:  # pragma: no cover - the standard loop works, only slower
-        uvloop = None
-    if uvloop is not None:
-        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
+def main() -> None:
+    install_loop()
     from daphne.cli import CommandLineInterface  # daphne makes its loop from the policy
 
     sys.argv[0] = "daphne"

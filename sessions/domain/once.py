@@ -9,10 +9,8 @@ acknowledged as the first was, so the form still clears.
 Claims live in the cache (`cache.add`: atomic, and gone by themselves after TTL), not in a
 column with a unique constraint: a repeat comes within seconds, so a claim needs no row that
 outlives it, nor a schema change on three models on the busiest paths. With REDIS_URL the cache
-is shared by every process. Without it each worker process has its own: a double click goes
-down one socket to one process and is caught, but a resend after a reconnect can land on
-another worker process and is not (one process, as the embedded default will be, has no such
-gap). Joining is an HTTP form whose two posts can reach two processes, so a join's token is
+is shared by every process; without it the one server process keeps them in its memory.
+Joining is an HTTP form whose two posts can reach two processes, so a join's token is
 kept with the participant instead: see `participant_join`.
 """
 

@@ -28,3 +28,12 @@ def test_a_hand_waved_up_and_down_is_held_back(live, people):
         hands.hand_raise(run=live, actor=me, raised=True)
     # Saying again what is already so changes nothing and isn't counted against anyone.
     hands.hand_raise(run=live, actor=actor_for_participant(people[1]), raised=False)
+
+
+def test_a_count_holds_while_a_big_room_counts_too():
+    """Embedded, counts live in the process's cache: a thousand people's counts must not push
+    out one person's (Django's in-memory cache keeps 300 keys unless told otherwise)."""
+    assert ratelimit.allow("chat:1", "first", limit=1, window=60)
+    for person in range(2000):
+        ratelimit.allow("chat:1", f"p{person}", limit=5, window=60)
+    assert not ratelimit.allow("chat:1", "first", limit=1, window=60)
