@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -74,10 +76,10 @@ def answer_choose(
 
 async def answer_choose_batched(
     *, run: Run, actor: Actor, interaction: int, choice: int, selected: bool = True, batcher
-) -> list[int]:
+) -> Stored:
     """answer_choose for a socket: the same check, then written together with other answers
-    by `batcher` (sessions.live.batching, which calls answers_record) and returned, the
-    choices now stored, once they are committed."""
+    by `batcher` (sessions.live.batching, which calls answers_record); what is stored comes
+    back once it is committed."""
     check("answer.choose", actor)
     return await batcher.submit(
         run_id=run.pk,
@@ -88,12 +90,20 @@ async def answer_choose_batched(
     )
 
 
+@dataclass(frozen=True)
+class Stored:
+    """An answer recorded: the choices now stored for it, and its response's id."""
+
+    choices: list[int]
+    response: int
+
+
 @transaction.atomic
-def answers_record(answers: list[tuple[int, int, int, int, bool]]) -> list[list[int] | Exception]:
+def answers_record(answers: list[tuple[int, int, int, int, bool]]) -> list[Stored | Exception]:
     """Record many answers (run, participant, interaction, choice, selected) in one transaction.
 
-    Returns, for each, the choices now stored or the ActionError saying why not. Callers
-    have checked that each actor is a participant; this checks the rest, row by row.
+    Returns, for each, what is now stored or the ActionError saying why not. Callers have
+    checked that each actor is a participant; this checks the rest, row by row.
     """
     interaction_ids = {a[2] for a in answers}
     participant_ids = {a[1] for a in answers}
@@ -113,7 +123,7 @@ def answers_record(answers: list[tuple[int, int, int, int, bool]]) -> list[list[
     now = _now()
     new: dict[tuple[int, int], Response] = {}
     changed: dict[tuple[int, int], Response] = {}
-    results: list[list[int] | Exception] = []
+    results: list[tuple[tuple[int, int], list[int]] | Exception] = []
     runs = set()
     for run_id, participant_id, interaction_id, choice, selected in answers:
         item = items.get(interaction_id)
@@ -141,12 +151,21 @@ def answers_record(answers: list[tuple[int, int, int, int, bool]]) -> list[list[
             changed[key] = response
         response.choices = _chosen(item, response.choices, choice, selected)
         response.updated_at = now
-        results.append(list(response.choices))
+        results.append((key, list(response.choices)))
         runs.add(run_id)
     _write_choices(list(new.values()), list(changed.values()), now)
+    ids = {key: response.pk for key, response in existing.items()}
+    if new:  # the inserts don't say their ids: one read for the whole batch
+        rows = Response.objects.filter(
+            interaction_id__in={key[0] for key in new}, participant_id__in={key[1] for key in new}
+        ).values_list("interaction_id", "participant_id", "pk")
+        ids |= {(interaction, person): pk for interaction, person, pk in rows}
     for run_id in runs:
         activity.changed(run_id, activity.RESPONSES)
-    return results
+    return [
+        result if isinstance(result, Exception) else Stored(result[1], ids[result[0]])
+        for result in results
+    ]
 
 
 def _write_choices(new: list[Response], changed: list[Response], now) -> None:

@@ -289,7 +289,8 @@ class RunConsumer(FastWebsocketConsumer):
             ack = {
                 "interaction": fields["interaction"],
                 "choice": fields["choice"],
-                "choices": stored,
+                "choices": stored.choices,
+                "response": stored.response,
             }
             await self.send_text(broadcast.envelope("answer.saved", "", extra=ack))
 

@@ -451,6 +451,7 @@
     if (!mine) return;
     var answer = mine.answers[info.interaction] || { text: "", passed: false, volunteer: false };
     answer.choices = info.choices;
+    if (typeof info.response === "number") answer.id = info.response;
     mine.answers[info.interaction] = answer;
     applyMine(mine);
   }

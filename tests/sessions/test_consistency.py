@@ -285,19 +285,7 @@ def _(room):
     return {"response": response.pk, "shown": True}
 
 
-@case(
-    "answer.choose",
-    sender="aroha",
-    marks=pytest.mark.xfail(
-        strict=True,
-        reason=(
-            "aroha #my-state: after the `answer.saved` acknowledgement live.js's own state "
-            "(`mine.answers[poll]`) has the choices but not the response's `id` that a fresh "
-            "snapshot's data-state has ({'choices': [1], 'id': <response>, ...}): the ack "
-            "carries no response id and no personal push follows"
-        ),
-    ),
-)
+@case("answer.choose", sender="aroha")
 def _(room):
     room.slide(2)
     poll = room.item("watched-intro-video")  # its results shown: the room sees answers come
@@ -470,7 +458,8 @@ class Browser:
         if meta["t"] == "answer.saved":
             blank = {"text": "", "passed": False, "volunteer": False}
             answer = mine["answers"].get(str(meta["interaction"]), blank)
-            mine["answers"][str(meta["interaction"])] = answer | {"choices": meta["choices"]}
+            update = {"choices": meta["choices"], "id": meta["response"]}
+            mine["answers"][str(meta["interaction"])] = answer | update
         elif isinstance(meta.get("message"), int) and meta["message"] not in mine["chat"]:
             mine["chat"].append(meta["message"])
         holder["data-state"] = json.dumps(mine, separators=(",", ":"))

@@ -15,7 +15,7 @@ from sessions.domain import breakouts, participants, questions, runs, team
 from sessions.domain.permissions import ACTIONS, PARTICIPANT
 from sessions.domain.selectors import actor_for_participant, actor_for_user
 from sessions.live import actions
-from sessions.models import Run
+from sessions.models import Response, Run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -347,7 +347,14 @@ async def test_answers_are_acknowledged_to_their_author_and_survive_a_reconnect(
     await receive(console)
     await send(aroha, action="answer.choose", interaction=question.pk, choice=2)
     meta, text = await receive(aroha)
-    assert meta == {"t": "answer.saved", "interaction": question.pk, "choice": 2, "choices": [2]}
+    stored = await db(Response.objects.get)(interaction=question)
+    assert meta == {
+        "t": "answer.saved",
+        "interaction": question.pk,
+        "choice": 2,
+        "choices": [2],
+        "response": stored.pk,  # the page's own state names its response, as a snapshot does
+    }
     # Others' phones don't change: the tally is hidden. The team has the new tally, so the
     # push that carried it has been made; the phones' version didn't move with it, and
     # nothing came to Sam before the answer to a sync.

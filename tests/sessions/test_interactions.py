@@ -118,7 +118,9 @@ def test_a_batch_of_answers_is_written_at_once_and_each_gets_its_own_result(live
     batch.append((live.pk, people[0].pk, poll.pk, 1, True))  # changes her mind in the batch
     batch.append((live.pk, people[1].pk, poll.pk, 9, True))  # no such option
     results = answers.answers_record(batch)
-    assert results[:4] == [[0], [1], [0], [1]]
+    assert [r.choices for r in results[:4]] == [[0], [1], [0], [1]]
+    mine = Response.objects.get(interaction=poll, participant=people[0])
+    assert results[0].response == results[3].response == mine.pk
     assert isinstance(results[4], ActionError)
     assert {r.participant_id: r.choices for r in Response.objects.filter(interaction=poll)} == {
         people[0].pk: [1],
