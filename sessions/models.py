@@ -316,6 +316,11 @@ GONE_MESSAGES = {
 }
 
 
+def gone_message(status: str) -> str:
+    """What a participant's page says once they are gone, by how they went (a status)."""
+    return GONE_MESSAGES.get(status, GONE_MESSAGES[ParticipantStatus.LEFT])
+
+
 class Participant(models.Model):
     """Someone following a run, without an account: known by their browser's session."""
 
@@ -381,7 +386,7 @@ class Participant(models.Model):
     @property
     def gone_message(self) -> str:
         """What their page says once they are gone (the live page and the gone page alike)."""
-        return GONE_MESSAGES.get(self.status, GONE_MESSAGES[ParticipantStatus.LEFT])
+        return gone_message(self.status)
 
     @property
     def public_label(self) -> str:

@@ -29,7 +29,7 @@ from sessions.domain.sessionkeys import participant_ids
 from sessions.live import actions, broadcast, fragments
 from sessions.live.batching import batcher
 from sessions.live.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
-from sessions.models import GONE_MESSAGES, Participant, ParticipantStatus, Run
+from sessions.models import Participant, ParticipantStatus, Run, gone_message
 
 logger = logging.getLogger(__name__)
 
@@ -334,7 +334,7 @@ class RunConsumer(FastWebsocketConsumer):
     async def participant_gone(self, event) -> None:
         """Removed by the host, turned away from the waiting room, or left: say so and close
         for good."""
-        message = GONE_MESSAGES.get(event.get("reason"), GONE_MESSAGES[ParticipantStatus.LEFT])
+        message = gone_message(event.get("reason", ""))
         html = fragments.render(
             "participant_main", {"run": self.caller.run, "state": "gone", "gone_message": message}
         )
