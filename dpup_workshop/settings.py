@@ -223,8 +223,10 @@ JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", "300"))
 JOIN_RATE_WINDOW = int(os.environ.get("JOIN_RATE_WINDOW", "300"))
 # Joins to one workshop per address per window: high, as a room in one office shares an address.
 JOIN_ROOM_RATE_LIMIT = int(os.environ.get("JOIN_ROOM_RATE_LIMIT", "5000"))
-# Worker threads serving HTTP requests (each runs a whole request: middleware and view).
-HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "4"))
+# Worker threads serving HTTP requests (each runs a whole request: middleware and view). 0: the
+# requests run on the thread that does the sockets' database work, which suits SQLite's one
+# writer at a time (see dpup_workshop/fastpath/http.py); PostgreSQL gets threads of its own.
+HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "4" if os.environ.get("DATABASE_URL") else "0"))
 # Largest websocket message accepted from a browser, in bytes.
 WS_MAX_MESSAGE_BYTES = 4096
 
