@@ -9,6 +9,7 @@ turns on the production checks and refuses to start without a secret key and hos
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -262,6 +263,13 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
 # Who is signing in (and joining, for the join limits): see dpup_workshop/clients.py.
 CLIENT_IP_FROM_X_FORWARDED_FOR = env_bool("BEHIND_TLS_PROXY", default=False)
+# The proxies whose X-Forwarded-For is believed (addresses or networks): by default the same
+# machine, as deploy/ runs nginx beside daphne.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES") or ["127.0.0.1", "::1"]
+try:
+    TRUSTED_PROXY_NETWORKS = [ipaddress.ip_network(p, strict=False) for p in TRUSTED_PROXIES]
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from None
 AXES_CLIENT_IP_CALLABLE = "dpup_workshop.clients.known_address"
 
 # Sessions are kept on the server, so signing out, a password change or an admin's "Sign out

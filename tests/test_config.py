@@ -76,6 +76,15 @@ def test_behind_the_tls_proxy_a_request_is_https_when_the_proxy_says_so_in_any_m
     assert run_python(probe).stdout.strip() == "None"
 
 
+def test_a_trusted_proxy_that_is_not_an_address_stops_start_up_with_a_clear_message():
+    probe = "import django; django.setup()"
+    result = run_python(probe, BEHIND_TLS_PROXY="true", TRUSTED_PROXIES="10.0.0.1, nginx")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES: 'nginx' does not appear to be an IPv4 or IPv6 network" in (
+        result.stderr
+    )
+
+
 def test_scale_out_from_environment():
     result = run_python(PROBE, DATABASE_URL=POSTGRES, REDIS_URL=REDIS)
     assert json.loads(result.stdout) == {

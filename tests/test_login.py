@@ -7,6 +7,7 @@ the same address are not affected. The lockout lasts 15 minutes after the latest
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 
 import pytest
@@ -146,6 +147,19 @@ def test_x_forwarded_for_counts_only_behind_the_trusted_proxy(staff_user, settin
     proxied = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.5")
     fail(proxied, "fran", 1)
     assert AccessAttempt.objects.get().ip_address == "203.0.113.5"
+
+
+def test_x_forwarded_for_from_past_the_proxy_is_not_believed(staff_user, settings):
+    """Behind the proxy, a client reaching daphne directly can't name its own address."""
+    settings.CLIENT_IP_FROM_X_FORWARDED_FOR = True
+    direct = Client(REMOTE_ADDR="192.0.2.10", HTTP_X_FORWARDED_FOR="10.9.9.9")
+    fail(direct, "fran", 1)
+    assert AccessAttempt.objects.get().ip_address == "192.0.2.10"
+
+    AccessAttempt.objects.all().delete()
+    settings.TRUSTED_PROXY_NETWORKS = [ipaddress.ip_network("192.0.2.0/24")]
+    fail(direct, "fran", 1)  # now that network is the proxy's
+    assert AccessAttempt.objects.get().ip_address == "10.9.9.9"
 
 
 def test_the_test_clients_login_still_works(client, staff_user):
