@@ -224,12 +224,11 @@ JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", "300"))
 JOIN_RATE_WINDOW = int(os.environ.get("JOIN_RATE_WINDOW", "300"))
 # Joins to one workshop per address per window: high, as a room in one office shares an address.
 JOIN_ROOM_RATE_LIMIT = int(os.environ.get("JOIN_ROOM_RATE_LIMIT", "5000"))
-# Worker threads serving HTTP requests (each runs a whole request: middleware and view). 0: the
-# requests run on the thread that does the sockets' database work, which suits SQLite's one
-# writer at a time (see dpup_workshop/fastpath/http.py). PostgreSQL gets two of its own: in a
-# 2,000-person join storm on two processes, 2 threads joined everyone in 10.0-10.3 s, 1 in
-# 10.1 s, 4 in 12.0 s and 0 in 14.4 s (each thread more is another taker of the GIL).
-HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "2" if os.environ.get("DATABASE_URL") else "0"))
+# Worker threads serving HTTP requests (each runs a whole request: middleware and view). Two:
+# in a join storm every thread more is another taker of the GIL (four were slower than one or
+# two, on SQLite and on PostgreSQL alike), and two keep one slow request (a sign-in's password
+# hash takes about 0.3 s) from holding up every page.
+HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "2"))
 # Largest websocket message accepted from a browser, in bytes.
 WS_MAX_MESSAGE_BYTES = 4096
 

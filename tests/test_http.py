@@ -80,27 +80,6 @@ async def test_the_application_response_is_closed():
     assert sent[1]["body"] == b"done" and Closing.closed
 
 
-@pytest.mark.django_db
-async def test_with_no_threads_of_its_own_requests_run_on_the_database_thread():
-    """threads=0: a page runs on the thread the sockets' database work runs on (one SQLite
-    connection for both), and a bad thread count is refused."""
-    from channels.db import database_sync_to_async
-
-    ran_on = []
-
-    def app(environ, start_response):
-        ran_on.append(threading.get_ident())
-        start_response("200 OK", [])
-        return [b"ok"]
-
-    sent = await call(WsgiBridge(app, threads=0), scope())
-    database_thread = await database_sync_to_async(threading.get_ident)()
-    assert sent[1]["body"] == b"ok"
-    assert ran_on == [database_thread] and database_thread != threading.get_ident()
-    with pytest.raises(ValueError, match="0 or more"):
-        WsgiBridge(app, threads=-1)
-
-
 async def test_too_many_repeated_headers_are_a_bad_request():
     headers = [(b"x-spam", b"1")] * (MAX_DUPLICATE_HEADERS + 1)
     sent = await call(WsgiBridge(echo_app, threads=1), scope(headers=headers))

@@ -24,8 +24,6 @@ from concurrent.futures import ThreadPoolExecutor
 from tempfile import SpooledTemporaryFile
 from typing import Any
 
-from asgiref.sync import sync_to_async
-
 from dpup_workshop.fastpath import eventloop
 
 logger = logging.getLogger(__name__)
@@ -133,26 +131,11 @@ def _bad_request(message: str) -> Response:
 
 
 class WsgiBridge:
-    """An ASGI application (HTTP only) serving a WSGI application from worker threads.
-
-    `threads` worker threads of its own, or with `threads=0` the one thread that runs every
-    thread-sensitive `sync_to_async` call (asgiref's, where Channels' `database_sync_to_async`
-    runs the sockets' database work). On SQLite that makes one connection do all the work:
-    no writer waits on another's lock (SQLite's busy handler sleeps), and no connection finds
-    its page cache outdated by another's commit. In the benchmark's join storm (a page, a
-    form and a socket per person, all on one process) that was 4.3 to 4.5 s for 1,000 people
-    against 4.8 s with one thread of its own and 4.9 to 5.3 s with four, in the same hour. The
-    cost: a slow page holds up the sockets' database work until it is done, as a slow socket
-    action already holds up the others. PostgreSQL, with its row locks, gets threads of its own.
-    """
+    """An ASGI application (HTTP only) serving a WSGI application from worker threads."""
 
     def __init__(self, application, threads: int) -> None:
-        if threads < 0:
-            raise ValueError(f"threads must be 0 or more, not {threads}")
         self.application = application
-        self.executor = (
-            ThreadPoolExecutor(max_workers=threads, thread_name_prefix="http") if threads else None
-        )
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="http")
 
     def _run(self, scope: dict, body) -> Response:
         try:
@@ -175,10 +158,7 @@ class WsgiBridge:
                 if not message.get("more_body"):
                     break
             body.seek(0)
-            if self.executor is None:
-                response = await sync_to_async(self._run, thread_sensitive=True)(scope, body)
-            else:
-                response = await loop.run_in_executor(self.executor, self._run, scope, body)
+            response = await loop.run_in_executor(self.executor, self._run, scope, body)
         headers, content = response.framed()
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
