@@ -162,6 +162,20 @@ def test_x_forwarded_for_from_past_the_proxy_is_not_believed(staff_user, setting
     assert AccessAttempt.objects.get().ip_address == "10.9.9.9"
 
 
+def test_the_proxy_is_known_by_its_address_however_written_and_only_an_address_is_taken(
+    staff_user, settings
+):
+    settings.CLIENT_IP_FROM_X_FORWARDED_FOR = True
+    mapped = Client(REMOTE_ADDR="::ffff:127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    fail(mapped, "fran", 1)  # a dual-stack listener writes the IPv4 proxy this way
+    assert AccessAttempt.objects.get().ip_address == "203.0.113.5"
+
+    AccessAttempt.objects.all().delete()
+    odd = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="unix:")
+    fail(odd, "fran", 1)  # not an address: the proxy's own is kept, and nothing breaks
+    assert AccessAttempt.objects.get().ip_address == "127.0.0.1"
+
+
 def test_the_test_clients_login_still_works(client, staff_user):
     assert not client.login(username="fran", password="wrong")
     assert client.login(username="fran", password=PASSWORD)
