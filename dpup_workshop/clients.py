@@ -31,9 +31,7 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 def _from_trusted_proxy(peer: str) -> bool:
     address = _address(peer)
-    return address is not None and any(
-        address in network for network in settings.TRUSTED_PROXY_NETWORKS
-    )
+    return address is not None and any(address in network for network in settings.TRUSTED_PROXIES)
 
 
 def known_address(request) -> str | None:

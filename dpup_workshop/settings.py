@@ -266,9 +266,11 @@ AXES_HTTP_RESPONSE_CODE = 429
 CLIENT_IP_FROM_X_FORWARDED_FOR = env_bool("BEHIND_TLS_PROXY", default=False)
 # The proxies whose X-Forwarded-For is believed (addresses or networks): by default the same
 # machine, as deploy/ runs nginx beside daphne.
-TRUSTED_PROXIES = env_list("TRUSTED_PROXIES") or ["127.0.0.1", "::1"]
 try:
-    TRUSTED_PROXY_NETWORKS = [ipaddress.ip_network(p, strict=False) for p in TRUSTED_PROXIES]
+    TRUSTED_PROXIES = [
+        ipaddress.ip_network(proxy, strict=False)
+        for proxy in env_list("TRUSTED_PROXIES") or ["127.0.0.1", "::1"]
+    ]
 except ValueError as error:
     raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from None
 AXES_CLIENT_IP_CALLABLE = "dpup_workshop.clients.known_address"

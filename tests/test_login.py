@@ -157,7 +157,7 @@ def test_x_forwarded_for_from_past_the_proxy_is_not_believed(staff_user, setting
     assert AccessAttempt.objects.get().ip_address == "192.0.2.10"
 
     AccessAttempt.objects.all().delete()
-    settings.TRUSTED_PROXY_NETWORKS = [ipaddress.ip_network("192.0.2.0/24")]
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("192.0.2.0/24")]
     fail(direct, "fran", 1)  # now that network is the proxy's
     assert AccessAttempt.objects.get().ip_address == "10.9.9.9"
 
