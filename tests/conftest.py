@@ -18,6 +18,19 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, tmp_path_factory):
+    """The test database is a file, as the served one is, not SQLite's shared-cache memory
+    database: there two threads' connections (a test's and a consumer's) lock whole tables and
+    fail at once with "database table is locked" instead of waiting their turn, so a test that
+    drives a socket while it reads would fail by chance."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3" and not database["TEST"].get("NAME"):
+        database["TEST"]["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # Hashing with the production hasher costs ~0.4 s a user; tests don't need the strength.
