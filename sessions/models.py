@@ -114,6 +114,13 @@ class Run(models.Model):
     poll_results_visible = models.BooleanField(
         default=False, help_text="Participants see poll results as they come in."
     )
+    qa_moderated = models.BooleanField(
+        default=False,
+        help_text="Questions wait for the team to approve them before anyone else sees them.",
+    )
+    qa_anonymous = models.BooleanField(
+        default=False, help_text="Participants may ask a question without their name."
+    )
     quiz_scoreboard = models.BooleanField(
         default=False, help_text="Offer a quiz scoreboard (names of those who opt in only)."
     )
@@ -435,6 +442,7 @@ class Kind(models.TextChoices):
     PROMPT = "prompt", "Share-out prompt"
     POLL = "poll", "Poll"
     QUIZ = "quiz", "Quiz question"
+    WORDS = "words", "Word cloud"
 
 
 class State(models.TextChoices):
@@ -478,6 +486,12 @@ class Interaction(models.Model):
         default=False, help_text="Quiz: revealed, then asked again as a new question."
     )
     timer_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_words = models.PositiveSmallIntegerField(
+        default=3, help_text="Word cloud: words or short phrases each person may send."
+    )
+    hidden_words = models.JSONField(
+        default=list, blank=True, help_text="Word cloud: words the team hid (as counted)."
+    )
     opened_at = models.DateTimeField(null=True, blank=True)
     closes_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -510,6 +524,7 @@ class Response(models.Model):
     interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="responses")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="responses")
     choices = models.JSONField(default=list, blank=True)
+    words = models.JSONField(default=list, blank=True, help_text="Word cloud: the words sent.")
     text = models.TextField(blank=True)
     passed = models.BooleanField(default=False)
     volunteer = models.BooleanField(default=False, help_text="Offers to share aloud.")
@@ -604,6 +619,9 @@ class ChatMessage(models.Model):
         return self.text[:60]
 
 
+ANONYMOUS_ASKER = "Asked anonymously"
+
+
 class AudienceQuestion(models.Model):
     """A question from a participant for the Q&A, which others can upvote."""
 
@@ -611,7 +629,14 @@ class AudienceQuestion(models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="questions")
     text = models.TextField()
     answered = models.BooleanField(default=False)
-    hidden = models.BooleanField(default=False)
+    hidden = models.BooleanField(default=False, help_text="Hidden, or dismissed from the queue.")
+    approved = models.BooleanField(
+        default=True, help_text="Seen by everyone (a moderated run's questions wait for this)."
+    )
+    pinned = models.BooleanField(default=False)
+    anonymous = models.BooleanField(default=False, help_text="Asked without the asker's name.")
+    reply = models.TextField(blank=True, help_text="The team's written answer.")
+    replied_at = models.DateTimeField(null=True, blank=True)
     on_screen = models.BooleanField(default=False, help_text="On the shared screen.")
     votes = models.PositiveIntegerField(default=0)
     voters = models.ManyToManyField(Participant, related_name="upvoted", blank=True)
@@ -622,3 +647,38 @@ class AudienceQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    @property
+    def team_label(self) -> str:
+        """Who asked, as the team sees it: nobody's name on a question asked anonymously."""
+        return ANONYMOUS_ASKER if self.anonymous else self.participant.team_label
+
+    @property
+    def public_label(self) -> str:
+        """Who asked, as everyone sees it: named only if they chose to be, and not asked
+        anonymously."""
+        return ANONYMOUS_ASKER if self.anonymous else self.participant.public_label
+
+
+class ExportRecord(models.Model):
+    """One export of a run's results: who made it, when, and what it held."""
+
+    class What(models.TextChoices):
+        INTERACTION_CSV = "interaction-csv", "One interaction (CSV)"
+        ATTENDANCE_CSV = "attendance-csv", "Attendance (CSV)"
+        WORKBOOK = "workbook", "Every interaction (XLSX)"
+        INSIGHTS = "insights", "Insights, no personal data (CSV)"
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="exports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    what = models.CharField(max_length=20, choices=What.choices)
+    interaction_key = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["run_id", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_what_display()} of {self.run_id} by {self.user_id}"

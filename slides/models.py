@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -204,6 +205,31 @@ class Poll(models.Model):
             .exists()
         ):
             raise ValidationError({"key": "Another poll in this deck has this key."})
+
+
+class WordCloud(models.Model):
+    """A word cloud that opens when its slide goes live: each person sends a few words."""
+
+    slide = models.OneToOneField(Slide, on_delete=models.CASCADE, related_name="wordcloud")
+    key = models.SlugField(max_length=80)
+    question = models.CharField(max_length=300)
+    max_words = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="Words or short phrases each person may send (1 to 10).",
+    )
+
+    def __str__(self) -> str:
+        return self.question
+
+    def clean(self) -> None:
+        if (
+            self.slide_id
+            and WordCloud.objects.filter(slide__deck_id=self.slide.deck_id, key=self.key)
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            raise ValidationError({"key": "Another word cloud in this deck has this key."})
 
 
 class PollOption(models.Model):
