@@ -6,7 +6,18 @@ from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
 
 from slides.fit import deck_problems, describe, slide_fit
-from slides.models import Deck, DeckLink, Poll, PollOption, Prompt, Role, Segment, Slide, Video
+from slides.models import (
+    Deck,
+    DeckLink,
+    Poll,
+    PollOption,
+    Prompt,
+    Role,
+    Segment,
+    Slide,
+    Video,
+    WordCloud,
+)
 from slides.selectors import deck_data
 
 
@@ -107,6 +118,13 @@ class PollInline(admin.StackedInline):
     fields = ["key", "question", "multiple"]
 
 
+class WordCloudInline(admin.StackedInline):
+    model = WordCloud
+    extra = 0
+    max_num = 1
+    verbose_name = "word cloud"
+
+
 @admin.register(Slide)
 class SlideAdmin(TellsAboutStartedRuns, admin.ModelAdmin):
     list_display = ["number", "title", "deck", "preview"]
@@ -116,7 +134,7 @@ class SlideAdmin(TellsAboutStartedRuns, admin.ModelAdmin):
     ordering = ["deck", "number"]
     fields = ["deck", "number", "key", "title", "body", "notes", "preview", "on_the_screen"]
     readonly_fields = ["preview", "on_the_screen"]
-    inlines = [VideoInline, PromptInline, PollInline]
+    inlines = [VideoInline, PromptInline, PollInline, WordCloudInline]
     list_select_related = ["deck"]
 
     @admin.display(description="On the shared screen")

@@ -69,6 +69,18 @@ class PromptData:
 
 
 @dataclass
+class WordsData:
+    """A word cloud: each person sends up to `max_words` words or short phrases."""
+
+    key: str
+    question: str
+    max_words: int = 3
+
+
+WORDS_MAX = 10  # the most words a word cloud may ask each person for
+
+
+@dataclass
 class SlideData:
     number: int
     key: str
@@ -78,6 +90,7 @@ class SlideData:
     videos: list[VideoData] = field(default_factory=list)
     poll: PollData | None = None
     prompt: PromptData | None = None
+    words: WordsData | None = None
 
 
 @dataclass
@@ -141,6 +154,7 @@ class DeckData:
             raw["videos"] = [VideoData(**video) for video in raw.get("videos", [])]
             raw["poll"] = PollData(**raw["poll"]) if raw.get("poll") else None
             raw["prompt"] = PromptData(**raw["prompt"]) if raw.get("prompt") else None
+            raw["words"] = WordsData(**raw["words"]) if raw.get("words") else None
             slides.append(SlideData(**raw))
         questions = []
         for raw in data["questions"]:
@@ -425,7 +439,9 @@ def _read_slide(path: Path, number: int, key: str, problems: list[Problem]) -> S
             problems.append(Problem(path, body_start + second, f"a second '{NOTES_MARKER}' line."))
     else:
         body, notes, notes_start = "\n".join(rest), "", 0
-    top = doc.mapping((), doc.data, required=("title",), optional=("videos", "poll", "prompt"))
+    top = doc.mapping(
+        (), doc.data, required=("title",), optional=("videos", "poll", "prompt", "words")
+    )
     if top is None:
         return None
     slide = SlideData(
@@ -483,6 +499,19 @@ def _read_slide(path: Path, number: int, key: str, problems: list[Problem]) -> S
                 key=doc.key(("prompt", "key"), item["key"]),
                 text=doc.text(("prompt", "text"), item["text"]),
                 breakouts=doc.boolean(("prompt", "breakouts"), item.get("breakouts", False)),
+            )
+    if top.get("words") is not None:
+        item = doc.mapping(
+            ("words",), top["words"], required=("key", "question"), optional=("max_words",)
+        )
+        if item is not None:
+            max_words = doc.integer(("words", "max_words"), item.get("max_words", 3), minimum=1)
+            if max_words > WORDS_MAX:
+                doc.problem(("words", "max_words"), f"max_words must be {WORDS_MAX} or fewer.")
+            slide.words = WordsData(
+                key=doc.key(("words", "key"), item["key"]),
+                question=doc.text(("words", "question"), item["question"], max_length=300),
+                max_words=min(max_words, WORDS_MAX),
             )
     slide._doc = doc  # type: ignore[attr-defined]
     return slide
@@ -627,7 +656,8 @@ def _check_across_files(deck: DeckData, quiz_doc: _Yaml | None, problems: list[P
     interaction_keys: dict[str, str] = {}
     for slide in deck.slides:
         doc: _Yaml = slide._doc  # type: ignore[attr-defined]
-        for kind, item in (("poll", slide.poll), ("prompt", slide.prompt)):
+        items = (("poll", slide.poll), ("prompt", slide.prompt), ("words", slide.words))
+        for kind, item in items:
             if item is None:
                 continue
             if item.key in interaction_keys:
@@ -757,6 +787,12 @@ def deck_files(deck: DeckData) -> dict[str, str]:
                 "key": slide.prompt.key,
                 "text": slide.prompt.text,
                 "breakouts": slide.prompt.breakouts,
+            }
+        if slide.words:
+            front["words"] = {
+                "key": slide.words.key,
+                "question": slide.words.question,
+                "max_words": slide.words.max_words,
             }
         text = f"---\n{_dump(front)}---\n"
         if slide.body:

@@ -14,8 +14,9 @@ from slides.content import (
     SegmentData,
     SlideData,
     VideoData,
+    WordsData,
 )
-from slides.models import Deck, Poll, Prompt, Slide
+from slides.models import Deck, Poll, Prompt, Slide, WordCloud
 
 
 def deck_data(deck: Deck) -> DeckData:
@@ -27,6 +28,7 @@ def deck_data(deck: Deck) -> DeckData:
             "videos",
             Prefetch("poll", queryset=Poll.objects.prefetch_related("options")),
             Prefetch("prompt", queryset=Prompt.objects.all()),
+            Prefetch("wordcloud", queryset=WordCloud.objects.all()),
         )
     )
     questions = (
@@ -39,6 +41,7 @@ def deck_data(deck: Deck) -> DeckData:
     for slide in slides:
         poll = getattr(slide, "poll", None)
         prompt = getattr(slide, "prompt", None)
+        words = getattr(slide, "wordcloud", None)
         slide_data.append(
             SlideData(
                 number=slide.number,
@@ -59,6 +62,8 @@ def deck_data(deck: Deck) -> DeckData:
                 ),
                 prompt=prompt
                 and PromptData(key=prompt.key, text=prompt.text, breakouts=prompt.breakouts),
+                words=words
+                and WordsData(key=words.key, question=words.question, max_words=words.max_words),
             )
         )
     return DeckData(

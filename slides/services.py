@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models, transaction
 
 from slides.content import DeckData, read_deck_folder
-from slides.models import Deck, Poll, Prompt, Slide
+from slides.models import Deck, Poll, Prompt, Slide, WordCloud
 
 
 def _sync(
@@ -41,7 +41,8 @@ def _sync(
 def _sync_one(
     model: type[models.Model], *, slide: Slide, values: dict | None
 ) -> models.Model | None:
-    """The optional one-per-slide interaction (poll, prompt): update, create or delete."""
+    """The optional one-per-slide interaction (poll, prompt, word cloud): update, create or
+    delete."""
     if values is None:
         model.objects.filter(slide=slide).delete()
         return None
@@ -135,6 +136,13 @@ def deck_save(*, data: DeckData) -> Deck:
             slide=slide,
             values=prompt
             and {"key": prompt.key, "text": prompt.text, "breakouts": prompt.breakouts},
+        )
+        words = slide_data.words
+        _sync_one(
+            WordCloud,
+            slide=slide,
+            values=words
+            and {"key": words.key, "question": words.question, "max_words": words.max_words},
         )
         poll_data = slide_data.poll
         poll = _sync_one(

@@ -30,7 +30,7 @@ def _now():
     return timezone.now()
 
 
-def _accepting(item: Interaction, now=None) -> None:
+def require_accepting(item: Interaction, now=None) -> None:
     # Ending a run closes everything open, so an ended run accepts nothing here either.
     if item.state != State.OPEN:
         raise ActionError("That question isn't open for answers.")
@@ -38,7 +38,20 @@ def _accepting(item: Interaction, now=None) -> None:
         raise ActionError("Time's up for that question.")
 
 
-def _current_group(participant: Participant) -> BreakoutGroup | None:
+def answering(
+    actor: Actor, run: Run, interaction, kind: str, refusal: str
+) -> tuple[Participant, Interaction]:
+    """The participant answering, and the interaction they answer: of `kind` (or ActionError
+    `refusal`) and open for answers now."""
+    participant = participant_in_room(actor)
+    item = get_interaction(run, interaction)
+    if item.kind != kind:
+        raise ActionError(refusal)
+    require_accepting(item)
+    return participant, item
+
+
+def current_group(participant: Participant) -> BreakoutGroup | None:
     return participant.breakout_groups.filter(breakout__ended_at__isnull=True).first()
 
 
@@ -137,7 +150,7 @@ def answers_record(answers: list[tuple[int, int, int, int, bool]]) -> list[Store
                 raise ActionError("That one takes words, not a choice.")
             if not 0 <= choice < len(item.options):
                 raise ActionError("No such option.")
-            _accepting(item, now)
+            require_accepting(item, now)
         except ActionError as exc:
             results.append(exc)
             continue
@@ -176,13 +189,15 @@ def _write_choices(new: list[Response], changed: list[Response], now) -> None:
     conversions, so this works on SQLite and PostgreSQL alike.
     """
     choices_field = Response._meta.get_field("choices")
+    words_field = Response._meta.get_field("words")
     updated_field = Response._meta.get_field("updated_at")
     table = connection.ops.quote_name(Response._meta.db_table)
     stamp = updated_field.get_db_prep_save(now, connection)
     with connection.cursor() as cursor:
         if new:
-            columns = ("interaction_id", "participant_id", "choices", "text", "passed",
+            columns = ("interaction_id", "participant_id", "choices", "words", "text", "passed",
                        "volunteer", "shortlisted", "shown", "updated_at")  # fmt: skip
+            no_words = words_field.get_db_prep_save([], connection)
             cursor.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - names from the model
                 f"VALUES ({', '.join(['%s'] * len(columns))})",
@@ -191,6 +206,7 @@ def _write_choices(new: list[Response], changed: list[Response], now) -> None:
                         r.interaction_id,
                         r.participant_id,
                         choices_field.get_db_prep_save(r.choices, connection),
+                        no_words,
                         "",
                         False,
                         False,
@@ -217,11 +233,8 @@ def answer_write(
 ) -> Response:
     """Write a response to a prompt, or pass."""
     check("answer.write", actor)
-    participant = participant_in_room(actor)
-    item = get_interaction(run, interaction)
-    if item.kind != Kind.PROMPT:
-        raise ActionError("That one takes a choice, not words.")
-    _accepting(item)
+    refusal = "That one takes a choice, not words."
+    participant, item = answering(actor, run, interaction, Kind.PROMPT, refusal)
     text = text.strip()
     if not passed and not text:
         raise ActionError("Write something, or choose to pass.")
@@ -230,7 +243,7 @@ def answer_write(
     response, _ = Response.objects.get_or_create(interaction=item, participant=participant)
     response.text = "" if passed else text
     response.passed = passed
-    response.breakout_group = _current_group(participant)
+    response.breakout_group = current_group(participant)
     response.save(update_fields=["text", "passed", "breakout_group", "updated_at"])
     activity.changed(run.pk, activity.RESPONSES)
     activity.changed_for(run.pk, participant.pk)
@@ -243,11 +256,8 @@ def answer_write(
 def answer_volunteer(*, run: Run, actor: Actor, interaction: int, volunteer: bool) -> Response:
     """Offer to share aloud ("I'll share"), or withdraw the offer."""
     check("answer.volunteer", actor)
-    participant = participant_in_room(actor)
-    item = get_interaction(run, interaction)
-    if item.kind != Kind.PROMPT:
-        raise ActionError("Only share-out prompts take volunteers.")
-    _accepting(item)
+    refusal = "Only share-out prompts take volunteers."
+    participant, item = answering(actor, run, interaction, Kind.PROMPT, refusal)
     response, _ = Response.objects.get_or_create(interaction=item, participant=participant)
     response.volunteer = volunteer
     response.save(update_fields=["volunteer", "updated_at"])

@@ -20,11 +20,12 @@ from sessions.domain.permissions import ActionError, Actor, check
 from sessions.live import activity
 from sessions.live.publish import publish_live
 from sessions.models import Interaction, Kind, Run, State
+from slides.content import WORDS_MAX
 
 
 def sync_deck_interactions(run: Run) -> None:
-    """Create (or refresh, while not yet used) the run's copies of its deck's prompts, polls
-    and quiz questions, from the frozen deck."""
+    """Create (or refresh, while not yet used) the run's copies of its deck's prompts, polls,
+    word clouds and quiz questions, from the frozen deck."""
     deck = run.deck_data
     wanted = {}
     for slide in deck.slides:
@@ -42,6 +43,14 @@ def sync_deck_interactions(run: Run) -> None:
                 "text": slide.poll.question,
                 "options": slide.poll.options,
                 "multiple": slide.poll.multiple,
+                "results_visible": run.poll_results_visible,
+            }
+        if slide.words:
+            wanted[slide.words.key] = {
+                "kind": Kind.WORDS,
+                "slide_number": slide.number,
+                "text": slide.words.question,
+                "max_words": slide.words.max_words,
                 "results_visible": run.poll_results_visible,
             }
     for question in deck.questions:
@@ -146,12 +155,13 @@ def interaction_close(*, run: Run, actor: Actor, interaction: int) -> Interactio
 
 @transaction.atomic
 def interaction_results(*, run: Run, actor: Actor, interaction: int, visible: bool) -> Interaction:
-    """Show a poll's results to participants (and on the projector), or hide them again."""
+    """Show a poll's or word cloud's results to participants (and on the projector), or hide
+    them again."""
     run = lock_run(run)
     check("interaction.results", actor, run.current_segment)
     item = get_interaction(run, interaction)
-    if item.kind != Kind.POLL:
-        raise ActionError("Only polls have results to show.")
+    if item.kind not in (Kind.POLL, Kind.WORDS):
+        raise ActionError("Only polls and word clouds have results to show.")
     item.results_visible = visible
     item.save(update_fields=["results_visible"])
     publish_live(run, "interaction.results")
@@ -161,16 +171,19 @@ def interaction_results(*, run: Run, actor: Actor, interaction: int, visible: bo
 @transaction.atomic
 def interaction_create(
     *, run: Run, actor: Actor, kind: str, text: str, options: list[str] | None = None,
-    multiple: bool = False, token: str | None = None,
+    multiple: bool = False, max_words: int = 3, token: str | None = None,
 ) -> Interaction | None:  # fmt: skip
-    """An ad-hoc prompt or poll, opened at once. A repeat of the same submission (`token`, see
-    once.py) opens nothing more and returns None: the first one's card clears the form."""
+    """An ad-hoc prompt, poll or word cloud, opened at once. A repeat of the same submission
+    (`token`, see once.py) opens nothing more and returns None: the first one's card clears
+    the form."""
     run = lock_run(run)
     check("interaction.create", actor, run.current_segment)
     require_open(run)
     text = text.strip()
-    if kind not in (Kind.PROMPT, Kind.POLL):
-        raise ActionError("Make a prompt or a poll.")
+    if kind not in (Kind.PROMPT, Kind.POLL, Kind.WORDS):
+        raise ActionError("Make a prompt, a poll or a word cloud.")
+    if kind == Kind.WORDS and not 1 <= max_words <= WORDS_MAX:
+        raise ActionError(f"A word cloud asks for 1 to {WORDS_MAX} words each.")
     if not text or len(text) > 300:
         raise ActionError("Write the question in 1 to 300 characters.")
     options = [option.strip() for option in (options or []) if option.strip()]
@@ -189,6 +202,7 @@ def interaction_create(
             text=text,
             options=options if kind == Kind.POLL else [],
             multiple=multiple and kind == Kind.POLL,
+            max_words=max_words if kind == Kind.WORDS else 3,
             results_visible=run.poll_results_visible,
         )
         open_interaction(item, timezone.now())

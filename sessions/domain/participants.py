@@ -9,6 +9,7 @@ from django.utils import timezone
 from sessions.domain import hotsql, selectors
 from sessions.domain.guards import lock_run, require_open
 from sessions.domain.permissions import ActionError, Actor, check
+from sessions.domain.wordclouds import hidden_words_prune
 from sessions.live import activity, broadcast
 from sessions.live.broadcast import WAITING
 from sessions.live.roster import roster_changed
@@ -101,6 +102,7 @@ def participant_leave(*, participant: Participant) -> None:
         summary="", summary_shown=False, summary_by=None
     )
     participant.responses.all().delete()
+    hidden_words_prune(participant.run)
     participant.chat_messages.all().delete()
     if participant.questions.filter(on_screen=True).exists():
         activity.changed(participant.run_id, activity.SCREEN)  # it leaves the room's screen too

@@ -52,6 +52,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "answer.choose": frozenset({PARTICIPANT}),
     "answer.write": frozenset({PARTICIPANT}),
     "answer.volunteer": frozenset({PARTICIPANT}),
+    "answer.words": frozenset({PARTICIPANT}),
+    "words.hide": TEAM,
     "scoreboard.join": frozenset({PARTICIPANT}),
     # breakout groups
     "breakout.start": frozenset({FACILITATOR, HOST}),

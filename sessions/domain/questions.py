@@ -1,10 +1,13 @@
-"""Participants' questions for the Q&A: asking, upvoting, and the team marking them (answered,
-hidden, on the shared screen)."""
+"""Participants' questions for the Q&A: asking (named or, where the run allows it, anonymously),
+upvoting, and the team moderating them: approving or dismissing what waits in a moderated run's
+queue, marking answered, hidden or on the shared screen, pinning one and replying in writing."""
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
+from dpup_workshop.text import clean as clean_text
 from sessions.domain.guards import lock_run, participant_in_room, require_open
 from sessions.domain.once import first_submission
 from sessions.domain.permissions import ActionError, Actor, check
@@ -13,17 +16,26 @@ from sessions.live import activity
 from sessions.models import AudienceQuestion, Run
 
 QUESTION_MAX = 300
+REPLY_MAX = 500
 
 
 @transaction.atomic
 def question_ask(
-    *, run: Run, actor: Actor, text: str, token: str | None = None
+    *, run: Run, actor: Actor, text: str, token: str | None = None, anonymous: bool = False
 ) -> AudienceQuestion | None:
     """A participant's question for the Q&A. A repeat of the same submission (`token`, see
-    once.py) asks nothing more and returns None, but is acknowledged so the box clears."""
+    once.py) asks nothing more and returns None, but is acknowledged so the box clears.
+
+    In a moderated run the question waits for the team (`approved` False): only the team and
+    the asker see it until it is approved. `anonymous` (where the run allows it) keeps the
+    asker's name from everyone, the team included, so that a shy question still gets asked.
+    """
     check("question.ask", actor)
     participant = participant_in_room(actor)
-    require_open(participant.run)  # read now: a socket's run can be older than the end
+    settings = participant.run  # read now: a socket's run can be older than its settings
+    require_open(settings)
+    if anonymous and not settings.qa_anonymous:
+        raise ActionError("This workshop doesn't take anonymous questions: untick the box.")
     text = text.strip()
     if not text:
         raise ActionError("Write your question first.")
@@ -35,9 +47,16 @@ def question_ask(
             return None
         if not allow(f"question:{run.pk}", str(participant.pk), limit=3, window=60):
             raise ActionError("You've asked several questions in a minute: give the team a moment.")
-        question = AudienceQuestion.objects.create(run=run, participant=participant, text=text)
+        question = AudienceQuestion.objects.create(
+            run=run,
+            participant=participant,
+            text=text,
+            anonymous=anonymous,
+            approved=not settings.qa_moderated,
+        )
         activity.changed_for(run.pk, participant.pk)  # their own: no upvoting it
-        activity.acknowledge(run.pk, participant.pk, "question.saved")
+        about = {} if question.approved else {"waiting": True}
+        activity.acknowledge(run.pk, participant.pk, "question.saved", **about)
         activity.changed(run.pk, activity.QUESTIONS)
     return question
 
@@ -54,13 +73,14 @@ def question_upvote(
     check("question.upvote", actor)
     participant = participant_in_room(actor)
     require_open(participant.run)
-    target = (
-        AudienceQuestion.objects.select_for_update()
-        .filter(pk=question, run=run, hidden=False)
-        .first()
-    )
+    target = AudienceQuestion.objects.select_for_update().filter(pk=question, run=run).first()
     if target is None:
         raise ActionError("No such question.")
+    if not target.approved or target.hidden:
+        raise ActionError(
+            "Only questions in everyone's list can be upvoted: this one is waiting for the team "
+            "or was taken off the list."
+        )
     if target.participant_id == participant.pk:
         raise ActionError("You can't upvote your own question.")
     if voted:
@@ -80,8 +100,8 @@ def question_mark(
     hidden: bool | None = None, on_screen: bool | None = None,
 ) -> None:  # fmt: skip
     """The team marks a question answered, hides it, or puts it on the shared screen (one at
-    a time; a hidden question comes off). Putting one on the screen takes the room's screen,
-    so it is for whoever runs the segment, as the scoreboard is."""
+    a time; a hidden question comes off, and loses its pin). Putting one on the screen takes
+    the room's screen, so it is for whoever runs the segment, as the scoreboard is."""
     check("question.moderate", actor)
     if on_screen is not None:
         run = lock_run(run)  # two at once must not leave two questions on the screen
@@ -95,6 +115,7 @@ def question_mark(
         changes["hidden"] = hidden
         if hidden:
             changes["on_screen"] = False
+            changes["pinned"] = False
     if on_screen is not None:
         changes["on_screen"] = on_screen
     if not changes:
@@ -104,9 +125,94 @@ def question_mark(
         raise ActionError("No such question.")
     if on_screen and (target.hidden or changes.get("hidden")):
         raise ActionError("A hidden question can't go on the screen: unhide it first.")
+    if on_screen and not target.approved:
+        raise ActionError("Approve the question first: then it can go on the screen.")
     if on_screen:
         run.questions.filter(on_screen=True).exclude(pk=target.pk).update(on_screen=False)
     run.questions.filter(pk=target.pk).update(**changes)
     activity.changed(run.pk, activity.QUESTIONS)
     if "on_screen" in changes or target.on_screen:
         activity.changed(run.pk, activity.SCREEN)
+    if "hidden" in changes:
+        activity.changed_for(run.pk, target.participant_id)  # their list of their own says so
+
+
+def _for_the_team(run: Run, actor: Actor, question: int) -> AudienceQuestion:
+    """The question the team acts on, locked so that two of them moderating at once act one
+    after the other (the second approval of one question is refused, not repeated). An id
+    from another run is refused as an unknown one: nothing says it exists."""
+    check("question.moderate", actor)
+    target = AudienceQuestion.objects.select_for_update().filter(pk=question, run=run).first()
+    if target is None:
+        raise ActionError("No such question in this workshop.")
+    return target
+
+
+def _moderated(run: Run, target: AudienceQuestion, *, fields: list[str]) -> None:
+    """Save a decision on a queued question: everyone's lists change, and the asker's list of
+    their own questions that aren't in everyone's (see selectors.personal_context)."""
+    target.save(update_fields=fields)
+    activity.changed(run.pk, activity.QUESTIONS)
+    activity.changed_for(run.pk, target.participant_id)
+
+
+@transaction.atomic
+def question_approve(*, run: Run, actor: Actor, question: int) -> AudienceQuestion:
+    """Publish a question from the moderation queue to everyone. A dismissed one can be
+    approved after all (the team changed its mind); an approved one can't be approved twice,
+    so two moderators pressing at once get one publication and a clear word."""
+    target = _for_the_team(run, actor, question)
+    if target.approved:
+        hint = ": unhide it to show it again" if target.hidden else ""
+        raise ActionError(f"That question is already approved{hint}.")
+    target.approved, target.hidden = True, False
+    _moderated(run, target, fields=["approved", "hidden"])
+    return target
+
+
+@transaction.atomic
+def question_dismiss(*, run: Run, actor: Actor, question: int) -> AudienceQuestion:
+    """Take a question out of the moderation queue without showing it to anyone. The asker
+    still sees it, kindly marked as not taken up, so it doesn't just vanish on them."""
+    target = _for_the_team(run, actor, question)
+    if target.approved:
+        raise ActionError("That question is already in everyone's list: hide it instead.")
+    if target.hidden:
+        raise ActionError("That question is already dismissed.")
+    target.hidden = True
+    _moderated(run, target, fields=["hidden"])
+    return target
+
+
+@transaction.atomic
+def question_pin(*, run: Run, actor: Actor, question: int, pinned: bool = True) -> None:
+    """Pin a question to the top of every list (one at a time: pinning another unpins it), or
+    unpin it. The message says what is wanted, so a repeat changes nothing."""
+    check("question.moderate", actor)  # before any lock: a participant's try waits for nothing
+    run = lock_run(run)  # two pins at once must not leave two questions pinned
+    target = _for_the_team(run, actor, question)
+    if pinned and (not target.approved or target.hidden):
+        raise ActionError("Only a question in everyone's list can be pinned.")
+    if pinned:
+        run.questions.filter(pinned=True).exclude(pk=target.pk).update(pinned=False)
+    run.questions.filter(pk=target.pk).update(pinned=pinned)
+    activity.changed(run.pk, activity.QUESTIONS)
+
+
+@transaction.atomic
+def question_reply(*, run: Run, actor: Actor, question: int, text: str) -> AudienceQuestion:
+    """The team's written answer, shown under the question in every list: for what there is
+    no time to say aloud, or a link to follow up. A new reply replaces the last one. The text
+    is cleaned by the one rule (dpup_workshop.text) and its limit counted on what is kept."""
+    target = _for_the_team(run, actor, question)
+    text = clean_text(text, multiline=True)
+    if not text:
+        raise ActionError("Write the reply first.")
+    if len(text) > REPLY_MAX:
+        raise ActionError(f"Keep replies under {REPLY_MAX} characters ({len(text)} now).")
+    if not target.approved or target.hidden:
+        raise ActionError("Only a question in everyone's list can have a reply: approve it first.")
+    target.reply, target.replied_at = text, timezone.now()
+    target.save(update_fields=["reply", "replied_at"])
+    activity.changed(run.pk, activity.QUESTIONS)
+    return target

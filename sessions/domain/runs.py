@@ -93,6 +93,8 @@ RUN_SETTINGS = (
     "chat_enabled",
     "chat_to_everyone",
     "poll_results_visible",
+    "qa_moderated",
+    "qa_anonymous",
     "quiz_scoreboard",
     "takes_notes",
     "takes_photos",
@@ -365,6 +367,7 @@ def runs_purge_expired(*, now: datetime | None = None) -> list[Run]:
     ):
         if run.purge_after <= now:
             run.participants.all().delete()
+            run.interactions.update(hidden_words=[])  # words the team hid are people's words
             run.chat_messages.all().delete()
             run.breakouts.all().delete()
             Run.objects.filter(pk=run.pk).update(purged_at=now)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from sessions.domain import hotsql
 from sessions.domain.agenda import HANDOFF_SECONDS, AgendaStatus, agenda_status
 from sessions.domain.permissions import PRESENTER, Actor
+from sessions.domain.wordcount import WORD_MAX, CloudWord, cloud
 from sessions.models import (
     AudienceQuestion,
     Breakout,
@@ -316,10 +317,20 @@ class InteractionView:
     written: int = 0  # prompts: responses with words in them
     passed: int = 0  # prompts: people who passed
     timed_out: bool = False  # open, but its timer has run out
+    cloud: list[CloudWord] = field(default_factory=list)  # word clouds: the words shown
+    hidden_words: list[str] = field(default_factory=list)  # word clouds: taken off by the team
+    cloud_more: int = 0  # word clouds: words sent, fewer people each, not shown live
 
     @property
     def revealed(self) -> bool:
         return self.item.state == State.REVEALED
+
+    @property
+    def word_slots(self) -> range:
+        """Word clouds: the numbers of the boxes a participant types words in."""
+        return range(1, self.item.max_words + 1)
+
+    word_max = WORD_MAX
 
 
 def current_interactions(run: Run) -> list[Interaction]:
@@ -335,7 +346,7 @@ def current_interactions(run: Run) -> list[Interaction]:
         if (
             item.state == State.OPEN
             or (item.state in (State.REVEALED, State.CLOSED) and on_slide)
-            or (item.kind == Kind.POLL and item.results_visible and on_slide)
+            or (item.kind in (Kind.POLL, Kind.WORDS) and item.results_visible and on_slide)
         ):
             current.append(item)
     return current
@@ -348,6 +359,8 @@ def interaction_view(
     responses (a thousand rows, no model instances); only the responses shown by name are
     loaded whole, and only a few of them."""
     now = now or timezone.now()
+    if item.kind == Kind.WORDS:
+        return _cloud_view(item, audience=audience, now=now, whole=not with_responses)
     rows = list(item.responses.values_list("choices", "text", "passed", "volunteer"))
     view = InteractionView(
         item=item,
@@ -402,6 +415,30 @@ def interaction_view(
             view.responses = sorted(shortlisted + latest + volunteers, key=lambda r: r.pk)
         elif any(text for _, text, _, _ in rows):
             view.responses = list(named.filter(shown=True).exclude(text=""))
+    return view
+
+
+# A live cloud shows its most sent words only: a thousand people's words would be a push of
+# hundreds of kilobytes to every phone, and more than any screen can show. The report has all.
+CLOUD_SHOWN = {"staff": 100, "participants": 50, "screen": 50}
+
+
+def _cloud_view(item: Interaction, *, audience: str, now: datetime, whole: bool) -> InteractionView:
+    rows = [words for words in item.responses.values_list("words", flat=True) if words]
+    view = InteractionView(
+        item=item,
+        answered=len(rows),
+        accepting=item.accepting(now),
+        closes_at_ms=_ms(item.closes_at) if item.closes_at else None,
+        public_results=item.results_visible,
+    )
+    view.timed_out = item.state == State.OPEN and not view.accepting
+    if audience == "staff" or view.public_results:
+        words, hidden = cloud(item.hidden_words, rows)
+        shown = len(words) if whole else CLOUD_SHOWN.get(audience, 50)
+        view.cloud, view.cloud_more = words[:shown], max(0, len(words) - shown)
+        if audience == "staff":
+            view.hidden_words = hidden
     return view
 
 
@@ -509,7 +546,7 @@ def stage_state(run: Run, views: list[InteractionView], scoreboard: list | None 
         item = view.item
         if item.kind == Kind.QUIZ and item.on_slide(run.slide_number) and view.revealed:
             stage.quiz = view
-        elif item.kind == Kind.POLL and view.public_results:
+        elif item.kind in (Kind.POLL, Kind.WORDS) and view.public_results:
             stage.aside.append(view)
         elif view.accepting or (item.state == State.OPEN and item.closes_at):
             stage.band.append(view)
@@ -526,7 +563,11 @@ def stage_state(run: Run, views: list[InteractionView], scoreboard: list | None 
     if stage.summaries:
         shown.add(breakout["breakout"].interaction_id)
     stage.band = [view for view in stage.band if view.item.pk not in shown]
-    stage.question = run.questions.filter(on_screen=True, hidden=False).first()
+    stage.question = (
+        run.questions.filter(on_screen=True, hidden=False, approved=True)
+        .select_related("participant")
+        .first()
+    )
     if run.scoreboard_shown and run.quiz_scoreboard:
         stage.scoreboard = scoreboard if scoreboard is not None else []
     return stage
@@ -589,21 +630,29 @@ def hands_context(run: Run) -> dict:
     }
 
 
+# The lists' order, pinned first; static/js/qa.js sorts the same way ("votes") or by time.
+QUESTION_ORDER = ("-pinned", "answered", "-votes", "id")
+
+
 def questions_context(run: Run, audience: str) -> dict:
-    questions = run.questions.select_related("participant").order_by("answered", "-votes", "id")
+    """The Q&A as an audience sees it. Participants (and the screen) see the questions in
+    everyone's list; the team sees those too, hidden and dismissed ones struck through, and a
+    moderated run's queue apart (each asker sees their own queued ones: personal_context)."""
+    questions = run.questions.select_related("participant").order_by(*QUESTION_ORDER)
     if audience != "staff":
-        questions = questions.filter(hidden=False)
+        questions = questions.filter(approved=True, hidden=False)
     questions = list(questions)
     return {
         "run": run,
-        "questions": questions,
-        "open_questions": [q for q in questions if not q.answered and not q.hidden],
+        "questions": [q for q in questions if q.approved or q.hidden],
+        "queued_questions": [q for q in questions if not q.approved and not q.hidden],
+        "open_questions": [q for q in questions if q.approved and not q.answered and not q.hidden],
         "audience": audience,
         "last_segment_index": len(run.segments) - 1,
     }
 
 
-def _personal_rows(participant_id: int) -> tuple[dict, list[int], list[int], int | None]:
+def _personal_rows(participant_id: int) -> tuple:
     """A participant's answers, upvotes, own questions and breakout group, in one query.
 
     Every socket that connects (a thousand after a restart) needs this: one round trip,
@@ -617,30 +666,43 @@ def _personal_rows(participant_id: int) -> tuple[dict, list[int], list[int], int
     breakout = Breakout._meta.db_table
     chat = ChatMessage._meta.db_table
     sql = f"""
-        SELECT 'a', interaction_id, choices, text, passed, volunteer, id
+        SELECT 'a', interaction_id, choices, text, passed, volunteer, id, words
           FROM {response} WHERE participant_id = %s
         UNION ALL
-        SELECT 'v', audiencequestion_id, NULL, NULL, NULL, NULL, NULL
+        SELECT 'v', audiencequestion_id, NULL, NULL, NULL, NULL, NULL, NULL
           FROM {voters} WHERE participant_id = %s
         UNION ALL
-        SELECT 'q', id, NULL, NULL, NULL, NULL, NULL FROM {question} WHERE participant_id = %s
+        SELECT 'q', id, NULL, NULL, approved, hidden, NULL, NULL
+          FROM {question} WHERE participant_id = %s
         UNION ALL
-        SELECT 'c', id, NULL, NULL, NULL, NULL, NULL FROM {chat} WHERE participant_id = %s
+        SELECT 'c', id, NULL, NULL, NULL, NULL, NULL, NULL FROM {chat} WHERE participant_id = %s
         UNION ALL
-        SELECT 'g', g.id, NULL, NULL, NULL, NULL, NULL
+        SELECT 'g', g.id, NULL, NULL, NULL, NULL, NULL, NULL
           FROM {members} m JOIN {group} g ON g.id = m.breakoutgroup_id
           JOIN {breakout} b ON b.id = g.breakout_id
          WHERE m.participant_id = %s AND b.ended_at IS NULL
     """  # noqa: S608 - table names from the models, values as parameters
+
+    def rows(cursor):
+        # SQLite gives JSON columns back as text, PostgreSQL as values.
+        for row in cursor.fetchall():
+            choices, words = row[2], row[7]
+            yield (
+                *row[:2],
+                json.loads(choices) if isinstance(choices, str) else choices,
+                *row[3:7],
+                json.loads(words) if isinstance(words, str) else words,
+            )
+
     answers, votes, mine, lines, group_id = {}, [], [], [], None
+    unlisted = []  # their questions not in everyone's list: queued, dismissed or hidden
     with connection.cursor() as cursor:
         cursor.execute(sql, [participant_id] * 5)
-        for kind, number, choices, text, passed, volunteer, response_id in cursor.fetchall():
+        for kind, number, choices, text, passed, volunteer, response_id, words in rows(cursor):
             if kind == "a":
-                if isinstance(choices, str):
-                    choices = json.loads(choices)
                 answers[str(number)] = {
                     "choices": choices or [],
+                    "words": words or [],
                     "text": text or "",
                     "passed": bool(passed),
                     "volunteer": bool(volunteer),
@@ -650,17 +712,19 @@ def _personal_rows(participant_id: int) -> tuple[dict, list[int], list[int], int
                 votes.append(number)
             elif kind == "q":
                 mine.append(number)
+                if not passed or volunteer:  # the columns carry `approved` and `hidden` here
+                    unlisted.append(number)
             elif kind == "c":
                 lines.append(number)
             else:
                 group_id = number
-    return answers, votes, mine, lines, group_id
+    return answers, votes, mine, lines, group_id, unlisted
 
 
 def personal_context(participant: Participant) -> dict:
     """One participant's own state, for their eyes only."""
     run = participant.run
-    answers, votes, mine, lines, group_id = _personal_rows(participant.pk)
+    answers, votes, mine, lines, group_id, unlisted = _personal_rows(participant.pk)
     group = BreakoutGroup.objects.select_related("breakout").get(pk=group_id) if group_id else None
     # Where they are in their group's list (the group's board is the same for all its members,
     # and names nobody's row, so that no one's anonymous lines can be matched up).
@@ -684,6 +748,9 @@ def personal_context(participant: Participant) -> dict:
         "participant": participant,
         "state": json.dumps(state, separators=(",", ":")),
         "own_chat": own_chat,
+        # Their questions that only they (and the team) see, with what became of each: a
+        # second query only for someone who has such a question.
+        "own_unlisted": list(participant.questions.filter(pk__in=unlisted)) if unlisted else [],
         "group": group,
         "run": run,
     }
@@ -716,7 +783,7 @@ def participant_export(run: Run, participant: Participant, records: dict) -> dic
     answers = []
     for response in records["responses"]:
         item = response.interaction
-        answers.append({
+        answer = {
             "kind": item.get_kind_display(),
             "question": item.text,
             "chose": [item.options[i] for i in response.choices if 0 <= i < len(item.options)],
@@ -724,7 +791,10 @@ def participant_export(run: Run, participant: Participant, records: dict) -> dic
             "passed": response.passed,
             "offered_to_share_aloud": response.volunteer,
             "shown_on_the_projector": response.shown,
-        })  # fmt: skip
+        }
+        if item.kind == Kind.WORDS:
+            answer["sent_words"] = response.words
+        answers.append(answer)
     return {
         "workshop": {
             "title": run.title,
@@ -752,7 +822,15 @@ def participant_export(run: Run, participant: Participant, records: dict) -> dic
             for m in records["messages_sent"]
         ],  # fmt: skip
         "questions": [
-            {"text": q.text, "votes": q.votes, "answered": q.answered, "asked": when(q.created_at)}
+            {
+                "text": q.text,
+                "votes": q.votes,
+                "answered": q.answered,
+                "asked": when(q.created_at),
+                "asked_without_your_name": q.anonymous,
+                "in_everyones_list": q.approved and not q.hidden,
+                "team_reply": q.reply,
+            }
             for q in records["questions"]
         ],
         "questions_you_upvoted": records["votes"],
@@ -821,7 +899,7 @@ def report_context(run: Run, now: datetime | None = None) -> dict:
             )  # fmt: skip
         items.append(report)
     quiz = [r for r in items if r.view.item.kind == Kind.QUIZ and r.view.answered]
-    questions = list(run.questions.select_related("participant").order_by("answered", "-votes"))
+    questions = list(run.questions.select_related("participant").order_by(*QUESTION_ORDER))
     agenda = agenda_for(run, now)
     return {
         "run": run,

@@ -23,6 +23,7 @@ from sessions.domain import (
     questions,
     quiz,
     runs,
+    wordclouds,
 )
 from sessions.domain.permissions import ACTIONS, Actor
 from sessions.models import Run
@@ -101,6 +102,17 @@ def lines(value: Any) -> list[str]:
     return [clean_text(item) for item in value]
 
 
+def words(value: Any) -> list[str]:
+    """A word cloud's words: a list of strings (several boxes) or one string (one box)."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or len(value) > 20:
+        raise ValueError
+    if not all(isinstance(item, str) and len(item) <= 200 for item in value):
+        raise ValueError
+    return [clean_text(item) for item in value]
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     name: str
@@ -161,6 +173,11 @@ def _spec(
     )
 
 
+def _moderation(name: str, service: Callable[..., Any], **fields: Any) -> ActionSpec:
+    """A team action on one participant's question, under the Q&A's one moderation row."""
+    return _spec(name, service, permission="question.moderate", question=positive_int, **fields)
+
+
 REGISTRY: dict[str, ActionSpec] = {
     spec.name: spec
     for spec in (
@@ -212,7 +229,12 @@ REGISTRY: dict[str, ActionSpec] = {
             interactions.interaction_create,
             kind=text,
             text=text,
-            optional={"options": lines, "multiple": boolean, "token": token},
+            optional={
+                "options": lines,
+                "multiple": boolean,
+                "max_words": positive_int,
+                "token": token,
+            },
         ),
         _spec(
             "interaction.tally",
@@ -250,6 +272,19 @@ REGISTRY: dict[str, ActionSpec] = {
             interaction=positive_int,
             volunteer=boolean,
         ),
+        _spec(
+            "answer.words",
+            wordclouds.answer_words,
+            interaction=positive_int,
+            words=words,
+        ),
+        _spec(
+            "words.hide",
+            wordclouds.words_hide,
+            interaction=positive_int,
+            word=text,
+            optional={"hidden": boolean},
+        ),
         _spec("scoreboard.join", quiz.scoreboard_join, joined=boolean),
         # breakout groups
         _spec(
@@ -286,7 +321,12 @@ REGISTRY: dict[str, ActionSpec] = {
         ),
         _spec("hand.raise", hands.hand_raise, raised=boolean),
         _spec("hand.lower", hands.hand_lower, optional={"participant": positive_int}),
-        _spec("question.ask", questions.question_ask, text=text, optional={"token": token}),
+        _spec(
+            "question.ask",
+            questions.question_ask,
+            text=text,
+            optional={"token": token, "anonymous": boolean},
+        ),
         # Without `voted` (pages from before it was sent), a press means "upvote".
         _spec(
             "question.upvote",
@@ -301,6 +341,11 @@ REGISTRY: dict[str, ActionSpec] = {
             question=positive_int,
             optional={"answered": boolean, "hidden": boolean, "on_screen": boolean},
         ),
+        # a moderated Q&A: whoever may moderate questions approves, dismisses, pins, replies
+        _moderation("question.approve", questions.question_approve),
+        _moderation("question.dismiss", questions.question_dismiss),
+        _moderation("question.pin", questions.question_pin, optional={"pinned": boolean}),
+        _moderation("question.reply", questions.question_reply, text=text),
     )
 }
 

@@ -19,6 +19,9 @@ NO_GROUP_BOARD = (
     '<section id="group-board" class="card group-board" aria-labelledby="group-board-heading" '
     'hx-swap-oob="true" hidden></section>'
 )
+NO_UNLISTED_QUESTIONS = (
+    '<div id="my-questions" class="my-questions" hx-swap-oob="true" hidden></div>'
+)
 
 
 def render(partial: str, context: dict) -> str:
@@ -72,7 +75,8 @@ def hands_part(run: Run) -> str:
 
 
 def render_personal(participant: Participant) -> str:
-    """A participant's own answers, hand, votes (and team-only chat lines): theirs alone."""
+    """A participant's own answers, hand, votes, questions only the team sees (and team-only
+    chat lines): theirs alone."""
     context = selectors.personal_context(participant)
     html = (
         render("my_state", context)
@@ -83,6 +87,8 @@ def render_personal(participant: Participant) -> str:
             "</div>"
         )
     )
+    # Their questions still in a moderated run's queue, or not taken up: usually none.
+    html += render("my_questions", context) if context["own_unlisted"] else NO_UNLISTED_QUESTIONS
     if context["group"] is not None:
         return html + render("group_board", selectors.group_board_context(context["group"]))
     return html + NO_GROUP_BOARD

@@ -72,6 +72,8 @@ class RunForm(forms.ModelForm):
             "chat_enabled",
             "chat_to_everyone",
             "poll_results_visible",
+            "qa_moderated",
+            "qa_anonymous",
             "quiz_scoreboard",
             "takes_notes",
             "takes_photos",
@@ -89,6 +91,10 @@ class RunForm(forms.ModelForm):
             "(untick: to the facilitation team only)",
             "poll_results_visible": "Participants see poll results as they come in "
             "(untick: only when you show them)",
+            "qa_moderated": "Moderate the Q&A: a question waits for the team's approval "
+            "before participants see it",
+            "qa_anonymous": "Participants may ask a question without their name "
+            "(nobody sees it, the team included)",
             "quiz_scoreboard": "Offer a quiz scoreboard (only people who opt in, by name)",
             "takes_notes": "Notes will be taken",
             "takes_photos": "Photos or screenshots will be taken",
@@ -102,7 +108,8 @@ class RunForm(forms.ModelForm):
             "agency_initiatives": "One per line; shown on slide 16.",
             # The labels above say it all; the models' help (for the admin) would repeat them.
             **dict.fromkeys(
-                ("chat_to_everyone", "poll_results_visible", "quiz_scoreboard",
+                ("chat_to_everyone", "poll_results_visible", "qa_moderated", "qa_anonymous",
+                 "quiz_scoreboard",
                  "recordings_audience", "retention_days"),
                 "",
             ),

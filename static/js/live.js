@@ -160,7 +160,8 @@
       }
       clearSent(chat ? "chat-text" : "question-text");
       taken(chat ? "chat-form" : "question-form");
-      showFeedback(chat ? "chat.send" : "question.ask", chat ? "Sent." :
+      showFeedback(chat ? "chat.send" : "question.ask", chat ? "Sent." : info.waiting ?
+        "Sent to the team: it goes in everyone's list once they approve it." :
         "Sent to the team: your question is in the list below.", true);
       return;
     }
@@ -449,7 +450,7 @@
   function answerSaved(info) {
     unsaved.saved(info); // forgotten only if this acknowledges the latest send of it
     if (!mine) return;
-    var answer = mine.answers[info.interaction] || { text: "", passed: false, volunteer: false };
+    var answer = mine.answers[info.interaction] || { text: "", passed: false, volunteer: false, words: [] };
     answer.choices = info.choices;
     if (typeof info.response === "number") answer.id = info.response;
     mine.answers[info.interaction] = answer;
@@ -458,6 +459,19 @@
 
   function resendUnsaved() {
     unsaved.pending().forEach(send);
+  }
+
+  // A word cloud's boxes hold the words the server has for this person (after a reload or a
+  // fresh card), unless they are typing there: what is typed is never overwritten.
+  function fillWords(state) {
+    document.querySelectorAll("form[data-words]").forEach(function (form) {
+      var answer = state.answers[form.dataset.words];
+      if (!answer || !answer.words || form.contains(document.activeElement)) return;
+      var boxes = form.querySelectorAll('input[name="words"]');
+      var typed = Array.prototype.some.call(boxes, function (box) { return box.value; });
+      if (typed) return;
+      boxes.forEach(function (box, i) { box.value = answer.words[i] || ""; });
+    });
   }
 
   function applyMine(fresh) {
@@ -483,6 +497,8 @@
       if (answer && answer.choices.length) {
         var names = answer.choices.map(function (i) { return choiceName(line.dataset.myAnswer, i); });
         text = "Your answer: " + names.join("; ");
+      } else if (answer && answer.words && answer.words.length) {
+        text = "Your words: " + answer.words.join(" · ");
       } else if (answer && answer.passed) {
         text = "You passed on this one.";
       } else if (answer && answer.text) {
@@ -492,6 +508,7 @@
       if (line.textContent !== text) line.textContent = text;
     });
     applyVerdicts(state);
+    fillWords(state);
     document.dispatchEvent(new CustomEvent("live:mine", { detail: state })); // drafts.js
     // Their own lines (rendered once for everyone, naming nobody's row) say "You".
     var own = (state.chat || []).map(function (id) { return "#chat-" + id + " .chat-author"; });

@@ -35,6 +35,7 @@ from sessions.domain import (
     questions,
     quiz,
     runs,
+    wordclouds,
 )
 from sessions.domain.selectors import actor_for_participant, actor_for_user
 from sessions.live import actions, fragments
@@ -305,6 +306,30 @@ def _(room):
     return {"interaction": room.item("introductions"), "volunteer": True}
 
 
+def _word_cloud(room) -> int:
+    """An ad-hoc word cloud with its results shown, and a word from someone else in it."""
+    item = interactions.interaction_create(
+        run=room.run, actor=staff(room), kind="words", text="Kupu?", max_words=3
+    )
+    interactions.interaction_results(
+        run=room.run, actor=staff(room), interaction=item.pk, visible=True
+    )
+    wordclouds.answer_words(
+        run=room.run, actor=room.actor("sam"), interaction=item.pk, words=["whānau", "trust"]
+    )
+    return item.pk
+
+
+@case("answer.words", sender="aroha")
+def _(room):
+    return {"interaction": _word_cloud(room), "words": ["Whānau", "mana", ""]}
+
+
+@case("words.hide")
+def _(room):
+    return {"interaction": _word_cloud(room), "word": "trust"}
+
+
 @case("scoreboard.join", sender="aroha")
 def _(room):
     return {"joined": True}
@@ -384,9 +409,15 @@ def _(room):
     return {"participant": room.people["aroha"]}
 
 
+def _moderated(room, **settings) -> None:
+    runs.run_update(run=room.run, actor=staff(room), qa_moderated=True, **settings)
+
+
 @case("question.ask", sender="aroha")
 def _(room):
-    return {"text": "Is DPUP law?", "token": "tok-question"}
+    # Moderated and anonymous: the team's queue and the asker's own list change, nobody else's.
+    _moderated(room, qa_anonymous=True)
+    return {"text": "Is DPUP law?", "token": "tok-question", "anonymous": True}
 
 
 @case("question.upvote", sender="aroha")
@@ -399,6 +430,34 @@ def _(room):
 def _(room):
     asked = questions.question_ask(run=room.run, actor=me(room), text="Is DPUP law?")
     return {"question": asked.pk, "on_screen": True}
+
+
+@case("question.approve")
+def _(room):
+    _moderated(room)
+    asked = questions.question_ask(run=room.run, actor=me(room), text="Is DPUP law?")
+    return {"question": asked.pk}
+
+
+@case("question.dismiss")
+def _(room):
+    _moderated(room)
+    asked = questions.question_ask(run=room.run, actor=me(room), text="Off topic?")
+    return {"question": asked.pk}
+
+
+@case("question.pin")
+def _(room):
+    questions.question_ask(run=room.run, actor=me(room), text="Is DPUP law?")
+    later = questions.question_ask(run=room.run, actor=me(room, "sam"), text="Who wrote it?")
+    return {"question": later.pk, "pinned": True}
+
+
+@case("question.reply")
+def _(room):
+    asked = questions.question_ask(run=room.run, actor=me(room), text="Where is the guide?")
+    questions.question_mark(run=room.run, actor=staff(room), question=asked.pk, on_screen=True)
+    return {"question": asked.pk, "text": "On the DPUP site,\n  under Guidance."}
 
 
 BY_ACTION = {c.action: c for c in CASES}
@@ -456,7 +515,7 @@ class Browser:
         holder = self.page.find(id="my-state")
         mine = json.loads(holder["data-state"])
         if meta["t"] == "answer.saved":
-            blank = {"text": "", "passed": False, "volunteer": False}
+            blank = {"text": "", "passed": False, "volunteer": False, "words": []}
             answer = mine["answers"].get(str(meta["interaction"]), blank)
             update = {"choices": meta["choices"], "id": meta["response"]}
             mine["answers"][str(meta["interaction"])] = answer | update
