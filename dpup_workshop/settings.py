@@ -224,6 +224,11 @@ JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", "300"))
 JOIN_RATE_WINDOW = int(os.environ.get("JOIN_RATE_WINDOW", "300"))
 # Joins to one workshop per address per window: high, as a room in one office shares an address.
 JOIN_ROOM_RATE_LIMIT = int(os.environ.get("JOIN_ROOM_RATE_LIMIT", "5000"))
+# The insights export (no personal data): a count below this is written "fewer than N", so
+# nobody in a small group can be picked out by what they answered.
+INSIGHTS_MIN_COUNT = int(os.environ.get("INSIGHTS_MIN_COUNT", "3"))
+if INSIGHTS_MIN_COUNT < 1:
+    raise ImproperlyConfigured("INSIGHTS_MIN_COUNT must be 1 or more.")
 # Worker threads serving HTTP requests (each runs a whole request: middleware and view). Two:
 # in a join storm every thread more is another taker of the GIL (four were slower than one or
 # two, on SQLite and on PostgreSQL alike), and two keep one slow request (a sign-in's password

@@ -73,6 +73,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "team.manage": frozenset({FACILITATOR}),
     # the team's pages of a run: console, host, presenter, shared screen, agenda, report, QR
     "run.view": TEAM,
+    # the report's exports (names and answers leave the app in them): whoever sees the report
+    "run.export": TEAM,
 }
 
 

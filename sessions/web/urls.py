@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions.web import views
+from sessions.web import exports, views
 
 app_name = "runs"
 urlpatterns = [
@@ -20,6 +20,12 @@ urlpatterns = [
     path("runs/<str:code>/agenda/", views.agenda, name="agenda"),
     path("runs/<str:code>/qr.svg", views.qr, name="qr"),
     path("runs/<str:code>/report/", views.report, name="report"),
+    path(
+        "runs/<str:code>/report/export/interaction/<str:key>.csv",
+        exports.export_interaction,
+        name="export-interaction",
+    ),
+    path("runs/<str:code>/report/export/<str:what>/", exports.export, name="export"),
     path("runs/<str:code>/settings/", views.run_settings, name="settings"),
     path("runs/<str:code>/team/", views.team_add, name="team-add"),
     path("runs/<str:code>/team/<int:member_id>/remove/", views.team_remove, name="team-remove"),

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dpup_workshop.clients import client_address
 from sessions.domain import participants, runs, selectors, sessionkeys, team
+from sessions.domain.exports import report_exports
 from sessions.domain.permissions import ActionError, Actor, check
 from sessions.domain.ratelimit import allow, over, retry_after
 from sessions.live import fragments
@@ -343,6 +344,7 @@ def report(request: HttpRequest, run: Run, actor: Actor) -> HttpResponse:
         "my_roles": " ".join(sorted(actor.roles)),
         "join_url": _join_url(request, run),
     }
+    context |= report_exports(run)
     return render(request, "runs/report.html", context)
 
 
