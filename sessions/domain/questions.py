@@ -57,7 +57,8 @@ def question_ask(
         activity.changed_for(run.pk, participant.pk)  # their own: no upvoting it
         about = {} if question.approved else {"waiting": True}
         activity.acknowledge(run.pk, participant.pk, "question.saved", **about)
-        activity.changed(run.pk, activity.QUESTIONS)
+        # A question waiting for approval changes only the team's list: the room's stays.
+        activity.changed(run.pk, activity.QUESTIONS if question.approved else activity.QUEUE)
     return question
 
 
@@ -148,11 +149,12 @@ def _for_the_team(run: Run, actor: Actor, question: int) -> AudienceQuestion:
     return target
 
 
-def _moderated(run: Run, target: AudienceQuestion, *, fields: list[str]) -> None:
-    """Save a decision on a queued question: everyone's lists change, and the asker's list of
-    their own questions that aren't in everyone's (see selectors.personal_context)."""
+def _moderated(run: Run, target: AudienceQuestion, *, fields: list[str], public: bool) -> None:
+    """Save a decision on a queued question: the team's list changes (everyone's too when
+    it is `public`: approved), and the asker's list of their own questions that aren't in
+    everyone's (see selectors.personal_context)."""
     target.save(update_fields=fields)
-    activity.changed(run.pk, activity.QUESTIONS)
+    activity.changed(run.pk, activity.QUESTIONS if public else activity.QUEUE)
     activity.changed_for(run.pk, target.participant_id)
 
 
@@ -166,7 +168,7 @@ def question_approve(*, run: Run, actor: Actor, question: int) -> AudienceQuesti
         hint = ": unhide it to show it again" if target.hidden else ""
         raise ActionError(f"That question is already approved{hint}.")
     target.approved, target.hidden = True, False
-    _moderated(run, target, fields=["approved", "hidden"])
+    _moderated(run, target, fields=["approved", "hidden"], public=True)
     return target
 
 
@@ -180,7 +182,7 @@ def question_dismiss(*, run: Run, actor: Actor, question: int) -> AudienceQuesti
     if target.hidden:
         raise ActionError("That question is already dismissed.")
     target.hidden = True
-    _moderated(run, target, fields=["hidden"])
+    _moderated(run, target, fields=["hidden"], public=False)
     return target
 
 

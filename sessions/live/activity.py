@@ -24,6 +24,7 @@ RESPONSES = "responses"
 CHAT = "chat"
 HANDS = "hands"
 QUESTIONS = "questions"
+QUEUE = "queue"  # the moderation queue of the Q&A: the team's list only
 BREAKOUTS = "breakouts"
 SCREEN = "screen"  # what the shared screen shows (and the team's "On the shared screen")
 
@@ -61,8 +62,9 @@ def activity_parts(run: Run, areas: set[str]) -> dict[str, Callable[[Run], str]]
         parts[broadcast.PARTICIPANTS].append(fragments.chat_part(broadcast.PARTICIPANTS))
     if HANDS in areas:
         parts[broadcast.STAFF].append(fragments.hands_part)
-    if QUESTIONS in areas:
+    if areas & {QUESTIONS, QUEUE}:
         parts[broadcast.STAFF].append(fragments.questions_part(broadcast.STAFF))
+    if QUESTIONS in areas:
         parts[broadcast.PARTICIPANTS].append(fragments.questions_part(broadcast.PARTICIPANTS))
     return {audience: _join(found) for audience, found in parts.items() if found}
 
