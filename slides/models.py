@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -163,6 +164,24 @@ class Video(models.Model):
         return self.title
 
 
+def check_interaction_key(item: models.Model) -> None:
+    """A slide's prompt, poll or word cloud has a key no other interaction of its deck has:
+    a run copies them all by key, so two with one key would leave only one in every run."""
+    if not item.slide_id or not item.key:
+        return
+    deck_id = item.slide.deck_id
+    Question = apps.get_model("quiz", "Question")  # quiz's models build on these: no import
+    for model in (Prompt, Poll, WordCloud):
+        taken = model.objects.filter(slide__deck_id=deck_id, key=item.key)
+        if model is type(item):
+            taken = taken.exclude(pk=item.pk)
+        if taken.exists():
+            noun = model._meta.verbose_name
+            raise ValidationError({"key": f"A {noun} in this deck already has this key."})
+    if Question.objects.filter(deck_id=deck_id, key=item.key).exists():
+        raise ValidationError({"key": "A quiz question in this deck already has this key."})
+
+
 class Prompt(models.Model):
     """A share-out prompt that opens when its slide goes live."""
 
@@ -177,13 +196,7 @@ class Prompt(models.Model):
         return self.text
 
     def clean(self) -> None:
-        if (
-            self.slide_id
-            and Prompt.objects.filter(slide__deck_id=self.slide.deck_id, key=self.key)
-            .exclude(pk=self.pk)
-            .exists()
-        ):
-            raise ValidationError({"key": "Another prompt in this deck has this key."})
+        check_interaction_key(self)
 
 
 class Poll(models.Model):
@@ -198,13 +211,7 @@ class Poll(models.Model):
         return self.question
 
     def clean(self) -> None:
-        if (
-            self.slide_id
-            and Poll.objects.filter(slide__deck_id=self.slide.deck_id, key=self.key)
-            .exclude(pk=self.pk)
-            .exists()
-        ):
-            raise ValidationError({"key": "Another poll in this deck has this key."})
+        check_interaction_key(self)
 
 
 class WordCloud(models.Model):
@@ -223,13 +230,7 @@ class WordCloud(models.Model):
         return self.question
 
     def clean(self) -> None:
-        if (
-            self.slide_id
-            and WordCloud.objects.filter(slide__deck_id=self.slide.deck_id, key=self.key)
-            .exclude(pk=self.pk)
-            .exists()
-        ):
-            raise ValidationError({"key": "Another word cloud in this deck has this key."})
+        check_interaction_key(self)
 
 
 class PollOption(models.Model):

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from sessions.domain import interactions, participants, selectors, wordclouds
 from sessions.domain.permissions import ActionError, PermissionDenied
@@ -284,3 +285,16 @@ def test_a_live_cloud_shows_its_most_sent_words_and_says_how_many_more(live, act
     assert "and 10 more words" in fragments.render_live(Run.objects.get(pk=live.pk), PARTICIPANTS)
     report = selectors.interaction_view(words, audience="staff", with_responses=False)
     assert len(report.cloud) == 60
+
+
+def test_the_admin_refuses_a_key_another_kind_of_interaction_has(deck):
+    slide = deck.slides.get(number=5)
+    quiz_key = deck.questions.first().key
+    for key, kind in (
+        ("introductions", "prompt"),
+        ("watched-intro-video", "poll"),
+        (quiz_key, "quiz"),
+    ):
+        with pytest.raises(ValidationError, match=f"A {kind}"):
+            WordCloud(slide=slide, key=key, question="Q?").full_clean()
+    WordCloud(slide=slide, key="journey-words", question="Q?").full_clean()
