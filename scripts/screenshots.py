@@ -156,6 +156,29 @@ def scripted_run(browser, url: str, shots: Shots) -> None:
     shots.take(present, "present", readme=True)
     shots.take(screen, "screen-guidelines")
 
+    # An ad-hoc word cloud from the console, answered on phones, its results on the screen.
+    console.get_by_role("radio", name="Word cloud").check()
+    question = "In a word or two: what makes you trust a service?"
+    console.get_by_label("Question", exact=True).fill(question)
+    console.get_by_role("button", name="Open it now").click()
+    sent = [(phone, ["being told why", "whānau"]), (others[0], ["Being told why", "respect"]),
+            (others[1], ["being told why", "choice"])]  # fmt: skip
+    for page, words in sent:
+        cloud = page.locator("article.interaction", has_text="what makes you trust")
+        for number, word in enumerate(words, 1):
+            cloud.get_by_label(f"Word {number}").fill(word)
+        cloud.get_by_role("button", name="Send my words").click()
+        expect(cloud.locator(".my-answer")).to_contain_text("Your words")
+    words = console.locator("#activity-staff article", has_text="what makes you trust")
+    expect(words.locator(".counts")).to_contain_text("3 people sent words")
+    shots.take(console, "console-word-cloud")
+    words.get_by_role("button", name=re.compile("Show the results")).click()
+    expect(screen.locator(".stage-aside .cloud-words")).to_be_visible()
+    shots.take(screen, "screen-word-cloud", readme=True)
+    shots.take(phone, "phone-word-cloud")
+    words.get_by_role("button", name=re.compile("^Close")).click()
+    expect(phone.locator("article.interaction", has_text="what makes you trust")).to_be_hidden()
+
     # A question from the room, on the screen.
     others[0].get_by_label("Ask the team a question").fill(
         "Does DPUP apply to contracted NGOs as well as agencies?"
