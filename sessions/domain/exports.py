@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from sessions.domain.permissions import Actor, check
+from sessions.domain.selectors import opened_interactions
 from sessions.domain.wordcount import cloud, word_key
 from sessions.models import (
     ExportRecord,
@@ -35,7 +36,6 @@ from sessions.models import (
     ParticipantStatus,
     Response,
     Run,
-    State,
 )
 from slides.rendering import letter
 
@@ -168,15 +168,6 @@ def _word_results(item: Interaction, responses: list[Response]) -> Results:
 
 
 # --- reading the run --------------------------------------------------------------------------
-
-
-def _opened(run: Run) -> list[Interaction]:
-    """The interactions the report shows (every one opened), in its order."""
-    return list(
-        run.interactions.exclude(state=State.READY).order_by(
-            models.F("slide_number").asc(nulls_last=True), "id"
-        )
-    )
 
 
 def _results(items: list[Interaction]) -> list[tuple[Interaction, Results]]:
@@ -319,7 +310,7 @@ def _workbook(run: Run) -> bytes:
         workbook, sheet_title("Attendance", taken), f"Attendance: {run.title}",
         ATTENDANCE_HEADER, attendance,
     )  # fmt: skip
-    for number, (item, results) in enumerate(_results(_opened(run)), start=1):
+    for number, (item, results) in enumerate(_results(list(opened_interactions(run))), start=1):
         title = sheet_title(f"{number} {item.text}", taken)
         _sheet(workbook, title, _title(item), results.header, results.rows)
     out = io.BytesIO()
@@ -343,7 +334,7 @@ def _insights(run: Run) -> bytes:
         return number if number >= least else few
 
     rows: list[tuple[Cell, ...]] = []
-    for item, results in _results(_opened(run)):
+    for item, results in _results(list(opened_interactions(run))):
         where = (item.slide_number, item.get_kind_display(), item.text)
         rare = [c.number for c in results.counts if c.typed and c.number < least]
         for count in results.counts:

@@ -32,9 +32,9 @@ def question_ask(
     """
     check("question.ask", actor)
     participant = participant_in_room(actor)
-    settings = participant.run  # read now: a socket's run can be older than its settings
-    require_open(settings)
-    if anonymous and not settings.qa_anonymous:
+    current = participant.run  # read now: a socket's run can be older than its settings
+    require_open(current)
+    if anonymous and not current.qa_anonymous:
         raise ActionError("This workshop doesn't take anonymous questions: untick the box.")
     text = text.strip()
     if not text:
@@ -52,7 +52,7 @@ def question_ask(
             participant=participant,
             text=text,
             anonymous=anonymous,
-            approved=not settings.qa_moderated,
+            approved=not current.qa_moderated,
         )
         activity.changed_for(run.pk, participant.pk)  # their own: no upvoting it
         about = {} if question.approved else {"waiting": True}

@@ -652,7 +652,9 @@ def questions_context(run: Run, audience: str) -> dict:
     }
 
 
-def _personal_rows(participant_id: int) -> tuple:
+def _personal_rows(
+    participant_id: int,
+) -> tuple[dict, list[int], list[int], list[int], int | None, list[int]]:
     """A participant's answers, upvotes, own questions and breakout group, in one query.
 
     Every socket that connects (a thousand after a restart) needs this: one round trip,
@@ -865,6 +867,14 @@ class ReportItem:
         return round(100 * self.correct / answered) if answered else 0
 
 
+def opened_interactions(run: Run) -> models.QuerySet[Interaction]:
+    """Every interaction that was opened, in the report's order (the deck's by slide, then the
+    ad-hoc ones): the report and its exports list the same ones."""
+    return run.interactions.exclude(state=State.READY).order_by(
+        models.F("slide_number").asc(nulls_last=True), "id"
+    )
+
+
 def report_context(run: Run, now: datetime | None = None) -> dict:
     """The run as it went, for the team: attendance, the agenda's planned and actual times,
     every prompt, poll and quiz question that was opened, and the participants' questions.
@@ -872,9 +882,7 @@ def report_context(run: Run, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     counts = dict(run.participants.values_list("status").annotate(n=models.Count("id")).order_by())
     items = []
-    opened = run.interactions.exclude(state=State.READY).order_by(
-        models.F("slide_number").asc(nulls_last=True), "id"
-    )
+    opened = opened_interactions(run)
     summaries: dict[int, list[BreakoutGroup]] = {}
     for group in (
         BreakoutGroup.objects.filter(breakout__run=run)

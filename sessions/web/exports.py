@@ -4,6 +4,7 @@ sessions.domain.exports. Team-only, as the report is."""
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -17,7 +18,7 @@ DOING = "export this workshop's results"
 
 def _download(made: ExportFile) -> HttpResponse:
     response = HttpResponse(made.content, content_type=made.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, made.filename)
     return response
 
 
