@@ -121,6 +121,9 @@ class Run(models.Model):
     qa_anonymous = models.BooleanField(
         default=False, help_text="Participants may ask a question without their name."
     )
+    reactions_enabled = models.BooleanField(
+        default=True, help_text="Participants may send reactions (👍 ❤️ 😂 😮 👏) at any time."
+    )
     quiz_scoreboard = models.BooleanField(
         default=False, help_text="Offer a quiz scoreboard (names of those who opt in only)."
     )
@@ -443,6 +446,9 @@ class Kind(models.TextChoices):
     POLL = "poll", "Poll"
     QUIZ = "quiz", "Quiz question"
     WORDS = "words", "Word cloud"
+    RATING = "rating", "Rating scale"
+    RANKING = "ranking", "Ranking"
+    TEXT = "text", "Open question"
 
 
 class State(models.TextChoices):
@@ -492,6 +498,12 @@ class Interaction(models.Model):
     hidden_words = models.JSONField(
         default=list, blank=True, help_text="Word cloud: words the team hid (as counted)."
     )
+    scale_low = models.SmallIntegerField(default=1, help_text="Rating scale: the lowest rating.")
+    scale_high = models.SmallIntegerField(default=5, help_text="Rating scale: the highest rating.")
+    low_label = models.CharField(max_length=80, blank=True, help_text="Rating scale: its low end.")
+    high_label = models.CharField(
+        max_length=80, blank=True, help_text="Rating scale: its high end."
+    )
     opened_at = models.DateTimeField(null=True, blank=True)
     closes_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -523,13 +535,26 @@ class Response(models.Model):
 
     interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="responses")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="responses")
-    choices = models.JSONField(default=list, blank=True)
+    choices = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Poll and quiz: the options chosen. Rating scale: a rating per statement "
+        "(null for one not rated). Ranking: the items' indexes in the person's order.",
+    )
     words = models.JSONField(default=list, blank=True, help_text="Word cloud: the words sent.")
     text = models.TextField(blank=True)
     passed = models.BooleanField(default=False)
     volunteer = models.BooleanField(default=False, help_text="Offers to share aloud.")
     shortlisted = models.BooleanField(default=False)
     shown = models.BooleanField(default=False, help_text="On the projector.")
+    hidden = models.BooleanField(
+        default=False, help_text="Open question: the team hid this answer from the room."
+    )
+    kept = models.BooleanField(
+        default=False,
+        help_text="Open question: the team reviewed this answer and kept it for the insights "
+        "export.",
+    )
     breakout_group = models.ForeignKey(
         "BreakoutGroup", on_delete=models.SET_NULL, null=True, blank=True, related_name="responses"
     )
@@ -658,6 +683,34 @@ class AudienceQuestion(models.Model):
         """Who asked, as everyone sees it: named only if they chose to be, and not asked
         anonymously."""
         return ANONYMOUS_ASKER if self.anonymous else self.participant.public_label
+
+
+class Reaction(models.Model):
+    """How many of one reaction the room sent on one slide of a run: counted only, never
+    recorded against the person who sent it."""
+
+    class Emoji(models.TextChoices):
+        THUMBS_UP = "👍", "Thumbs up"
+        HEART = "❤️", "Heart"
+        LAUGH = "😂", "Laughing"
+        WOW = "😮", "Surprised"
+        CLAP = "👏", "Applause"
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="reactions")
+    slide_number = models.PositiveSmallIntegerField()
+    emoji = models.CharField(max_length=8, choices=Emoji.choices)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["run_id", "slide_number", "emoji"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "slide_number", "emoji"], name="reaction_one_count"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} ×{self.count} on slide {self.slide_number} of {self.run_id}"
 
 
 class ExportRecord(models.Model):

@@ -165,13 +165,14 @@ class Video(models.Model):
 
 
 def check_interaction_key(item: models.Model) -> None:
-    """A slide's prompt, poll or word cloud has a key no other interaction of its deck has:
-    a run copies them all by key, so two with one key would leave only one in every run."""
+    """A slide's interaction (prompt, poll, word cloud, rating scale, ranking or open
+    question) has a key no other interaction of its deck has: a run copies them all by key,
+    so two with one key would leave only one in every run."""
     if not item.slide_id or not item.key:
         return
     deck_id = item.slide.deck_id
     Question = apps.get_model("quiz", "Question")  # quiz's models build on these: no import
-    for model in (Prompt, Poll, WordCloud):
+    for model in (Prompt, Poll, WordCloud, RatingScale, Ranking, OpenText):
         taken = model.objects.filter(slide__deck_id=deck_id, key=item.key)
         if model is type(item):
             taken = taken.exclude(pk=item.pk)
@@ -225,6 +226,90 @@ class WordCloud(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(10)],
         help_text="Words or short phrases each person may send (1 to 10).",
     )
+
+    def __str__(self) -> str:
+        return self.question
+
+    def clean(self) -> None:
+        check_interaction_key(self)
+
+
+class RatingScale(models.Model):
+    """Statements each person rates on a scale (1 to 5 unless set otherwise), with labelled
+    ends, that opens when its slide goes live."""
+
+    slide = models.OneToOneField(Slide, on_delete=models.CASCADE, related_name="rating")
+    key = models.SlugField(max_length=80)
+    question = models.CharField(max_length=300)
+    low = models.SmallIntegerField(
+        default=1, validators=[MinValueValidator(0), MaxValueValidator(9)],
+        help_text="The lowest rating (0 to 9).",
+    )  # fmt: skip
+    high = models.SmallIntegerField(
+        default=5, validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="The highest rating (up to 10).",
+    )  # fmt: skip
+    low_label = models.CharField(max_length=80, blank=True, help_text="For example “Not at all”.")
+    high_label = models.CharField(max_length=80, blank=True, help_text="For example “Completely”.")
+
+    def __str__(self) -> str:
+        return self.question
+
+    def clean(self) -> None:
+        check_interaction_key(self)
+        if self.low is not None and self.high is not None and self.low >= self.high:
+            raise ValidationError({"high": "The highest rating must be above the lowest."})
+
+
+class RatingStatement(models.Model):
+    rating = models.ForeignKey(RatingScale, on_delete=models.CASCADE, related_name="statements")
+    order = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["rating", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Ranking(models.Model):
+    """Items each person puts in order, that opens when its slide goes live; the room sees
+    the combined order (a Borda count)."""
+
+    slide = models.OneToOneField(Slide, on_delete=models.CASCADE, related_name="ranking")
+    key = models.SlugField(max_length=80)
+    question = models.CharField(max_length=300)
+
+    def __str__(self) -> str:
+        return self.question
+
+    def clean(self) -> None:
+        check_interaction_key(self)
+
+
+class RankingItem(models.Model):
+    ranking = models.ForeignKey(Ranking, on_delete=models.CASCADE, related_name="items")
+    order = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["ranking", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class OpenText(models.Model):
+    """An open question, answered in writing and read by the team (rather than shared aloud,
+    as a share-out prompt is), that opens when its slide goes live."""
+
+    slide = models.OneToOneField(Slide, on_delete=models.CASCADE, related_name="opentext")
+    key = models.SlugField(max_length=80)
+    question = models.CharField(max_length=300)
+
+    class Meta:
+        verbose_name = "open question"
 
     def __str__(self) -> str:
         return self.question
