@@ -451,6 +451,10 @@ class Kind(models.TextChoices):
     TEXT = "text", "Open question"
 
 
+# Interactions with live results the team shows to the room when it chooses.
+RESULTS_SHOWN = (Kind.POLL, Kind.WORDS, Kind.RATING)
+
+
 class State(models.TextChoices):
     READY = "ready", "Not opened yet"
     OPEN = "open", "Open"
@@ -521,6 +525,13 @@ class Interaction(models.Model):
     def is_choice(self) -> bool:
         return self.kind in (Kind.POLL, Kind.QUIZ)
 
+    def ratings_in(self, stored: list) -> list[int | None]:
+        """Rating scales: a rating per statement from what a response stores (None for one
+        not rated, or rated outside the scale as it is now)."""
+        stored = (list(stored) + [None] * len(self.options))[: len(self.options)]
+        low, high = self.scale_low, self.scale_high
+        return [r if type(r) is int and low <= r <= high else None for r in stored]
+
     def on_slide(self, number: int) -> bool:
         """Its slide, or its answer slide, is slide `number`."""
         return number in (self.slide_number, self.answer_slide_number)
@@ -570,6 +581,12 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant} on {self.interaction_id}"
+
+    @property
+    def ratings(self) -> list[tuple[str, int | None]]:
+        """A rating scale's statements, each with this person's rating (None: not rated)."""
+        item = self.interaction
+        return list(zip(item.options, item.ratings_in(self.choices), strict=True))
 
 
 class Breakout(models.Model):

@@ -81,6 +81,23 @@ WORDS_MAX = 10  # the most words a word cloud may ask each person for
 
 
 @dataclass
+class RatingData:
+    """A rating scale: each person rates each statement from `low` to `high` (whole numbers,
+    0 to 10), the ends labelled (for example "Not at all" and "Completely")."""
+
+    key: str
+    question: str
+    statements: list[str]
+    low: int = 1
+    high: int = 5
+    low_label: str = ""
+    high_label: str = ""
+
+
+STATEMENTS_MAX = 6  # the most statements one rating scale asks people to rate
+
+
+@dataclass
 class SlideData:
     number: int
     key: str
@@ -91,6 +108,7 @@ class SlideData:
     poll: PollData | None = None
     prompt: PromptData | None = None
     words: WordsData | None = None
+    rating: RatingData | None = None
 
 
 @dataclass
@@ -155,6 +173,7 @@ class DeckData:
             raw["poll"] = PollData(**raw["poll"]) if raw.get("poll") else None
             raw["prompt"] = PromptData(**raw["prompt"]) if raw.get("prompt") else None
             raw["words"] = WordsData(**raw["words"]) if raw.get("words") else None
+            raw["rating"] = RatingData(**raw["rating"]) if raw.get("rating") else None
             slides.append(SlideData(**raw))
         questions = []
         for raw in data["questions"]:
@@ -440,7 +459,10 @@ def _read_slide(path: Path, number: int, key: str, problems: list[Problem]) -> S
     else:
         body, notes, notes_start = "\n".join(rest), "", 0
     top = doc.mapping(
-        (), doc.data, required=("title",), optional=("videos", "poll", "prompt", "words")
+        (),
+        doc.data,
+        required=("title",),
+        optional=("videos", "poll", "prompt", "words", "rating"),
     )
     if top is None:
         return None
@@ -513,8 +535,51 @@ def _read_slide(path: Path, number: int, key: str, problems: list[Problem]) -> S
                 question=doc.text(("words", "question"), item["question"], max_length=300),
                 max_words=min(max_words, WORDS_MAX),
             )
+    if top.get("rating") is not None:
+        slide.rating = _read_rating(doc, top["rating"])
     slide._doc = doc  # type: ignore[attr-defined]
     return slide
+
+
+def _read_rating(doc: _Yaml, raw: Any) -> RatingData | None:
+    at = ("rating",)
+    item = doc.mapping(
+        at, raw, required=("key", "question", "statements"),
+        optional=("low", "high", "low_label", "high_label"),
+    )  # fmt: skip
+    if item is None:
+        return None
+    statements: list[str] = []
+    listed = doc.listing((*at, "statements"), item["statements"], min_items=1)
+    if len(listed) > STATEMENTS_MAX:
+        doc.problem(
+            (*at, "statements"), f"a rating scale rates {STATEMENTS_MAX} statements at most."
+        )
+    for index, statement in enumerate(listed[:STATEMENTS_MAX]):
+        if not isinstance(statement, str) or not statement.strip():
+            doc.problem((*at, "statements", index), f"a statement must be text, not {statement!r}.")
+        elif statement.strip() in statements:
+            doc.problem((*at, "statements", index), f"the statement {statement!r} is listed twice.")
+        elif len(statement.strip()) > 200:
+            doc.problem((*at, "statements", index), "a statement is longer than 200 characters.")
+        else:
+            statements.append(statement.strip())
+    low = doc.integer((*at, "low"), item.get("low", 1))
+    high = doc.integer((*at, "high"), item.get("high", 5), minimum=1)
+    if not low < high <= 10:
+        doc.problem(
+            (*at, "high"),
+            f"the scale must run upwards from low to high, 10 at most: {low} to {high}.",
+        )
+    return RatingData(
+        key=doc.key((*at, "key"), item["key"]),
+        question=doc.text((*at, "question"), item["question"], max_length=300),
+        statements=statements,
+        low=low,
+        high=high,
+        low_label=doc.text((*at, "low_label"), item.get("low_label"), blank=True, max_length=80),
+        high_label=doc.text((*at, "high_label"), item.get("high_label"), blank=True, max_length=80),
+    )
 
 
 def _read_quiz(path: Path, problems: list[Problem]) -> tuple[list[QuestionData], _Yaml | None]:
@@ -656,7 +721,10 @@ def _check_across_files(deck: DeckData, quiz_doc: _Yaml | None, problems: list[P
     interaction_keys: dict[str, str] = {}
     for slide in deck.slides:
         doc: _Yaml = slide._doc  # type: ignore[attr-defined]
-        items = (("poll", slide.poll), ("prompt", slide.prompt), ("words", slide.words))
+        items = (
+            ("poll", slide.poll), ("prompt", slide.prompt), ("words", slide.words),
+            ("rating", slide.rating),
+        )  # fmt: skip
         for kind, item in items:
             if item is None:
                 continue
@@ -793,6 +861,16 @@ def deck_files(deck: DeckData) -> dict[str, str]:
                 "key": slide.words.key,
                 "question": slide.words.question,
                 "max_words": slide.words.max_words,
+            }
+        if slide.rating:
+            front["rating"] = {
+                "key": slide.rating.key,
+                "question": slide.rating.question,
+                "low": slide.rating.low,
+                "high": slide.rating.high,
+                **({"low_label": slide.rating.low_label} if slide.rating.low_label else {}),
+                **({"high_label": slide.rating.high_label} if slide.rating.high_label else {}),
+                "statements": list(slide.rating.statements),
             }
         text = f"---\n{_dump(front)}---\n"
         if slide.body:

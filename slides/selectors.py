@@ -11,12 +11,13 @@ from slides.content import (
     PollData,
     PromptData,
     QuestionData,
+    RatingData,
     SegmentData,
     SlideData,
     VideoData,
     WordsData,
 )
-from slides.models import Deck, Poll, Prompt, Slide, WordCloud
+from slides.models import Deck, Poll, Prompt, RatingScale, Slide, WordCloud
 
 
 def deck_data(deck: Deck) -> DeckData:
@@ -29,6 +30,7 @@ def deck_data(deck: Deck) -> DeckData:
             Prefetch("poll", queryset=Poll.objects.prefetch_related("options")),
             Prefetch("prompt", queryset=Prompt.objects.all()),
             Prefetch("wordcloud", queryset=WordCloud.objects.all()),
+            Prefetch("rating", queryset=RatingScale.objects.prefetch_related("statements")),
         )
     )
     questions = (
@@ -42,6 +44,7 @@ def deck_data(deck: Deck) -> DeckData:
         poll = getattr(slide, "poll", None)
         prompt = getattr(slide, "prompt", None)
         words = getattr(slide, "wordcloud", None)
+        rating = getattr(slide, "rating", None)
         slide_data.append(
             SlideData(
                 number=slide.number,
@@ -64,6 +67,16 @@ def deck_data(deck: Deck) -> DeckData:
                 and PromptData(key=prompt.key, text=prompt.text, breakouts=prompt.breakouts),
                 words=words
                 and WordsData(key=words.key, question=words.question, max_words=words.max_words),
+                rating=rating
+                and RatingData(
+                    key=rating.key,
+                    question=rating.question,
+                    statements=[statement.text for statement in rating.statements.all()],
+                    low=rating.low,
+                    high=rating.high,
+                    low_label=rating.low_label,
+                    high_label=rating.high_label,
+                ),
             )
         )
     return DeckData(

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models, transaction
 
 from slides.content import DeckData, read_deck_folder
-from slides.models import Deck, Poll, Prompt, Slide, WordCloud
+from slides.models import Deck, Poll, Prompt, RatingScale, Slide, WordCloud
 
 
 def _sync(
@@ -144,6 +144,30 @@ def deck_save(*, data: DeckData) -> Deck:
             values=words
             and {"key": words.key, "question": words.question, "max_words": words.max_words},
         )
+        rating_data = slide_data.rating
+        rating = _sync_one(
+            RatingScale,
+            slide=slide,
+            values=rating_data
+            and {
+                "key": rating_data.key,
+                "question": rating_data.question,
+                "low": rating_data.low,
+                "high": rating_data.high,
+                "low_label": rating_data.low_label,
+                "high_label": rating_data.high_label,
+            },
+        )
+        if rating is not None:
+            _sync(
+                rating.statements.all(),
+                match="order",
+                rows=[
+                    {"order": order, "text": text}
+                    for order, text in enumerate(rating_data.statements)
+                ],
+                parent={"rating": rating},
+            )
         poll_data = slide_data.poll
         poll = _sync_one(
             Poll,

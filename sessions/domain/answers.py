@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar, Protocol
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -70,6 +71,51 @@ def _chosen(item: Interaction, current: list[int], choice: int, selected: bool) 
     return sorted(chosen)
 
 
+@dataclass(frozen=True)
+class Choose:
+    """An answer to a poll or quiz question: one option chosen (or, for choose-all-that-apply,
+    unchosen). Setting rather than toggling makes an answer safe to send twice (after a
+    reconnect)."""
+
+    run_id: int
+    participant_id: int
+    interaction_id: int
+    choice: int
+    selected: bool = True
+
+    kinds: ClassVar[tuple[str, ...]] = (Kind.POLL, Kind.QUIZ)
+    refusal: ClassVar[str] = "That one takes words, not a choice."
+
+    def apply(self, item: Interaction, response: Response) -> None:
+        if not 0 <= self.choice < len(item.options):
+            raise ActionError("No such option.")
+        response.choices = _chosen(item, response.choices, self.choice, self.selected)
+
+
+class Answer(Protocol):
+    """One answer that answers_record can store with others: which run, person and
+    interaction, the kinds it answers (or `refusal`), and how it changes the person's response
+    (`apply`, raising ActionError for anything the interaction doesn't take)."""
+
+    run_id: int
+    participant_id: int
+    interaction_id: int
+    kinds: ClassVar[tuple[str, ...]]
+    refusal: ClassVar[str]
+
+    def apply(self, item: Interaction, response: Response) -> None: ...
+
+
+def answer_one(actor: Actor, action: str, answer: Answer) -> Response:
+    """Store one answer (a service's body: check `action`, record, raise what was refused)."""
+    check(action, actor)
+    participant_in_room(actor)
+    (result,) = answers_record([answer])
+    if isinstance(result, Exception):
+        raise result
+    return Response.objects.get(pk=result.response)
+
+
 @transaction.atomic
 def answer_choose(
     *, run: Run, actor: Actor, interaction: int, choice: int, selected: bool = True
@@ -77,49 +123,32 @@ def answer_choose(
     """Choose an option of a poll or quiz question (or unchoose it, for choose-all-that-apply).
 
     One response per person per question; it can change until the question closes.
-    (Sockets go through answers_record, which does the same for many answers at once.)
+    (Sockets go through the batcher, which does the same for many answers at once.)
     """
-    check("answer.choose", actor)
-    participant = participant_in_room(actor)
-    (result,) = answers_record([(run.pk, participant.pk, interaction, choice, selected)])
-    if isinstance(result, Exception):
-        raise result
-    return Response.objects.get(interaction_id=interaction, participant=participant)
-
-
-async def answer_choose_batched(
-    *, run: Run, actor: Actor, interaction: int, choice: int, selected: bool = True, batcher
-) -> Stored:
-    """answer_choose for a socket: the same check, then written together with other answers
-    by `batcher` (sessions.live.batching, which calls answers_record); what is stored comes
-    back once it is committed."""
-    check("answer.choose", actor)
-    return await batcher.submit(
-        run_id=run.pk,
-        participant_id=actor.participant_id,
-        interaction_id=interaction,
-        choice=choice,
-        selected=selected,
+    return answer_one(
+        actor, "answer.choose", Choose(run.pk, actor.participant_id, interaction, choice, selected)
     )
 
 
 @dataclass(frozen=True)
 class Stored:
-    """An answer recorded: the choices now stored for it, and its response's id."""
+    """An answer recorded: what is now stored for it (choices and words), and its response's
+    id."""
 
-    choices: list[int]
+    choices: list
+    words: list[str]
     response: int
 
 
 @transaction.atomic
-def answers_record(answers: list[tuple[int, int, int, int, bool]]) -> list[Stored | Exception]:
-    """Record many answers (run, participant, interaction, choice, selected) in one transaction.
+def answers_record(answers: list[Answer]) -> list[Stored | Exception]:
+    """Record many answers (choices, words, ratings: see `Answer`) in one transaction.
 
     Returns, for each, what is now stored or the ActionError saying why not. Callers have
     checked that each actor is a participant; this checks the rest, row by row.
     """
-    interaction_ids = {a[2] for a in answers}
-    participant_ids = {a[1] for a in answers}
+    interaction_ids = {a.interaction_id for a in answers}
+    participant_ids = {a.participant_id for a in answers}
     items = {i.pk: i for i in Interaction.objects.filter(pk__in=interaction_ids)}
     people = {
         p.pk: p
@@ -136,37 +165,41 @@ def answers_record(answers: list[tuple[int, int, int, int, bool]]) -> list[Store
     now = _now()
     new: dict[tuple[int, int], Response] = {}
     changed: dict[tuple[int, int], Response] = {}
-    results: list[tuple[tuple[int, int], list[int]] | Exception] = []
+    results: list[tuple[tuple[int, int], list, list[str]] | Exception] = []
     runs = set()
-    for run_id, participant_id, interaction_id, choice, selected in answers:
-        item = items.get(interaction_id)
-        person = people.get(participant_id)
+    for answer in answers:
+        item = items.get(answer.interaction_id)
+        person = people.get(answer.participant_id)
+        key = (answer.interaction_id, answer.participant_id)
+        response = new.get(key) or changed.get(key) or existing.get(key)
         try:
-            if person is None or person.run_id != run_id:
+            if person is None or person.run_id != answer.run_id:
                 raise ActionError("Only participants in the workshop can do that.")
-            if item is None or item.run_id != run_id:
+            if item is None or item.run_id != answer.run_id:
                 raise ActionError("No such prompt, poll or question in this run.")
-            if not item.is_choice:
-                raise ActionError("That one takes words, not a choice.")
-            if not 0 <= choice < len(item.options):
-                raise ActionError("No such option.")
-            require_accepting(item, now)
+            if item.kind not in answer.kinds:
+                raise ActionError(answer.refusal)
+            answered = response or Response(
+                interaction_id=answer.interaction_id, participant_id=answer.participant_id
+            )
+            before = (list(answered.choices), list(answered.words))
+            try:  # what was sent is checked first, so the reply says what is wrong with it
+                answer.apply(item, answered)
+                require_accepting(item, now)
+            except ActionError:
+                answered.choices, answered.words = before
+                raise
         except ActionError as exc:
             results.append(exc)
             continue
-        key = (interaction_id, participant_id)
-        response = new.get(key) or changed.get(key) or existing.get(key)
+        answered.updated_at = now
         if response is None:
-            response = new[key] = Response(
-                interaction_id=interaction_id, participant_id=participant_id, updated_at=now
-            )
+            new[key] = answered
         elif key not in new:
-            changed[key] = response
-        response.choices = _chosen(item, response.choices, choice, selected)
-        response.updated_at = now
-        results.append((key, list(response.choices)))
-        runs.add(run_id)
-    _write_choices(list(new.values()), list(changed.values()), now)
+            changed[key] = answered
+        results.append((key, list(answered.choices), list(answered.words)))
+        runs.add(answer.run_id)
+    _write(list(new.values()), list(changed.values()), now)
     ids = {key: response.pk for key, response in existing.items()}
     if new:  # the inserts don't say their ids: one read for the whole batch
         rows = Response.objects.filter(
@@ -176,12 +209,12 @@ def answers_record(answers: list[tuple[int, int, int, int, bool]]) -> list[Store
     for run_id in runs:
         activity.changed(run_id, activity.RESPONSES)
     return [
-        result if isinstance(result, Exception) else Stored(result[1], ids[result[0]])
+        result if isinstance(result, Exception) else Stored(result[1], result[2], ids[result[0]])
         for result in results
     ]
 
 
-def _write_choices(new: list[Response], changed: list[Response], now) -> None:
+def _write(new: list[Response], changed: list[Response], now) -> None:
     """Insert and update answers with one prepared statement each (executemany).
 
     A thousand answers through the ORM's bulk_create and bulk_update (a CASE per row) took
@@ -196,8 +229,8 @@ def _write_choices(new: list[Response], changed: list[Response], now) -> None:
     with connection.cursor() as cursor:
         if new:
             columns = ("interaction_id", "participant_id", "choices", "words", "text", "passed",
-                       "volunteer", "shortlisted", "shown", "updated_at")  # fmt: skip
-            no_words = words_field.get_db_prep_save([], connection)
+                       "volunteer", "shortlisted", "shown", "hidden", "kept",
+                       "updated_at")  # fmt: skip
             cursor.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - names from the model
                 f"VALUES ({', '.join(['%s'] * len(columns))})",
@@ -206,8 +239,10 @@ def _write_choices(new: list[Response], changed: list[Response], now) -> None:
                         r.interaction_id,
                         r.participant_id,
                         choices_field.get_db_prep_save(r.choices, connection),
-                        no_words,
+                        words_field.get_db_prep_save(r.words, connection),
                         "",
+                        False,
+                        False,
                         False,
                         False,
                         False,
@@ -219,9 +254,15 @@ def _write_choices(new: list[Response], changed: list[Response], now) -> None:
             )
         if changed:
             cursor.executemany(
-                f"UPDATE {table} SET choices = %s, updated_at = %s WHERE id = %s",  # noqa: S608
+                f"UPDATE {table} SET choices = %s, words = %s, updated_at = %s "  # noqa: S608
+                "WHERE id = %s",
                 [
-                    (choices_field.get_db_prep_save(r.choices, connection), stamp, r.pk)
+                    (
+                        choices_field.get_db_prep_save(r.choices, connection),
+                        words_field.get_db_prep_save(r.words, connection),
+                        stamp,
+                        r.pk,
+                    )
                     for r in changed
                 ],
             )

@@ -27,6 +27,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from sessions.domain.permissions import Actor, check
+from sessions.domain.ratingcount import rating_results
 from sessions.domain.selectors import opened_interactions
 from sessions.domain.wordcount import cloud, word_key
 from sessions.models import (
@@ -164,6 +165,23 @@ def _word_results(item: Interaction, responses: list[Response]) -> Results:
             )
     shown, _ = cloud(item.hidden_words, [r.words for r in responses])
     results.counts = [Count(word.text, word.count, typed=True) for word in shown]
+    return results
+
+
+@exports(Kind.RATING)
+def _rating_results(item: Interaction, responses: list[Response]) -> Results:
+    results = Results(header=("Participant", *item.options, "Answered at"))
+    given = []
+    for r in responses:
+        ratings = item.ratings_in(r.choices)
+        if all(rating is None for rating in ratings):
+            continue
+        given.append(ratings)
+        results.rows.append((r.participant.team_label, *ratings, r.updated_at))
+    for result in rating_results(item, given):
+        results.counts += [
+            Count(f"{result.text}: rated {bar.value}", bar.count) for bar in result.bars()
+        ]
     return results
 
 

@@ -17,10 +17,11 @@ from django.utils import timezone
 from sessions.domain.guards import get_interaction, lock_run, require_open
 from sessions.domain.once import first_submission
 from sessions.domain.permissions import ActionError, Actor, check
+from sessions.domain.ratings import scale_check
 from sessions.live import activity
 from sessions.live.publish import publish_live
-from sessions.models import Interaction, Kind, Run, State
-from slides.content import WORDS_MAX
+from sessions.models import RESULTS_SHOWN, Interaction, Kind, Run, State
+from slides.content import STATEMENTS_MAX, WORDS_MAX
 
 
 def sync_deck_interactions(run: Run) -> None:
@@ -51,6 +52,18 @@ def sync_deck_interactions(run: Run) -> None:
                 "slide_number": slide.number,
                 "text": slide.words.question,
                 "max_words": slide.words.max_words,
+                "results_visible": run.poll_results_visible,
+            }
+        if slide.rating:
+            wanted[slide.rating.key] = {
+                "kind": Kind.RATING,
+                "slide_number": slide.number,
+                "text": slide.rating.question,
+                "options": slide.rating.statements,
+                "scale_low": slide.rating.low,
+                "scale_high": slide.rating.high,
+                "low_label": slide.rating.low_label,
+                "high_label": slide.rating.high_label,
                 "results_visible": run.poll_results_visible,
             }
     for question in deck.questions:
@@ -155,13 +168,13 @@ def interaction_close(*, run: Run, actor: Actor, interaction: int) -> Interactio
 
 @transaction.atomic
 def interaction_results(*, run: Run, actor: Actor, interaction: int, visible: bool) -> Interaction:
-    """Show a poll's or word cloud's results to participants (and on the projector), or hide
-    them again."""
+    """Show a poll's, word cloud's or rating scale's results to participants (and on the
+    projector), or hide them again."""
     run = lock_run(run)
     check("interaction.results", actor, run.current_segment)
     item = get_interaction(run, interaction)
-    if item.kind not in (Kind.POLL, Kind.WORDS):
-        raise ActionError("Only polls and word clouds have results to show.")
+    if item.kind not in RESULTS_SHOWN:
+        raise ActionError("Only polls, word clouds and rating scales have results to show.")
     item.results_visible = visible
     item.save(update_fields=["results_visible"])
     publish_live(run, "interaction.results")
@@ -171,17 +184,18 @@ def interaction_results(*, run: Run, actor: Actor, interaction: int, visible: bo
 @transaction.atomic
 def interaction_create(
     *, run: Run, actor: Actor, kind: str, text: str, options: list[str] | None = None,
-    multiple: bool = False, max_words: int = 3, token: str | None = None,
+    multiple: bool = False, max_words: int = 3, scale_low: int = 1, scale_high: int = 5,
+    low_label: str = "", high_label: str = "", token: str | None = None,
 ) -> Interaction | None:  # fmt: skip
-    """An ad-hoc prompt, poll or word cloud, opened at once. A repeat of the same submission
-    (`token`, see once.py) opens nothing more and returns None: the first one's card clears
-    the form."""
+    """An ad-hoc prompt, poll, word cloud or rating scale, opened at once. A repeat of the
+    same submission (`token`, see once.py) opens nothing more and returns None: the first
+    one's card clears the form."""
     run = lock_run(run)
     check("interaction.create", actor, run.current_segment)
     require_open(run)
     text = text.strip()
-    if kind not in (Kind.PROMPT, Kind.POLL, Kind.WORDS):
-        raise ActionError("Make a prompt, a poll or a word cloud.")
+    if kind not in (Kind.PROMPT, Kind.POLL, Kind.WORDS, Kind.RATING):
+        raise ActionError("Make a prompt, a poll, a word cloud or a rating scale.")
     if kind == Kind.WORDS and not 1 <= max_words <= WORDS_MAX:
         raise ActionError(f"A word cloud asks for 1 to {WORDS_MAX} words each.")
     if not text or len(text) > 300:
@@ -189,6 +203,15 @@ def interaction_create(
     options = [option.strip() for option in (options or []) if option.strip()]
     if kind == Kind.POLL and not 2 <= len(options) <= 8:
         raise ActionError("A poll needs between 2 and 8 options.")
+    if kind == Kind.RATING:
+        if not 1 <= len(options) <= STATEMENTS_MAX:
+            raise ActionError(f"A rating scale needs 1 to {STATEMENTS_MAX} statements to rate.")
+        scale_check(scale_low, scale_high)
+        low_label, high_label = low_label.strip(), high_label.strip()
+        if len(low_label) > 80 or len(high_label) > 80:
+            raise ActionError("Keep the scale's labels under 80 characters.")
+    if len(set(options)) != len(options):
+        raise ActionError("Each option must be different.")
     if any(len(option) > 120 for option in options):
         raise ActionError("Keep each option under 120 characters.")
     with first_submission(run.pk, actor, token) as first:
@@ -200,9 +223,19 @@ def interaction_create(
             kind=kind,
             key=f"adhoc-{count + 1}",
             text=text,
-            options=options if kind == Kind.POLL else [],
+            options=options if kind in (Kind.POLL, Kind.RATING) else [],
             multiple=multiple and kind == Kind.POLL,
             max_words=max_words if kind == Kind.WORDS else 3,
+            **(
+                {
+                    "scale_low": scale_low,
+                    "scale_high": scale_high,
+                    "low_label": low_label,
+                    "high_label": high_label,
+                }
+                if kind == Kind.RATING
+                else {}
+            ),  # fmt: skip
             results_visible=run.poll_results_visible,
         )
         open_interaction(item, timezone.now())

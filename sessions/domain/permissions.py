@@ -53,6 +53,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "answer.write": frozenset({PARTICIPANT}),
     "answer.volunteer": frozenset({PARTICIPANT}),
     "answer.words": frozenset({PARTICIPANT}),
+    "answer.rate": frozenset({PARTICIPANT}),
     "words.hide": TEAM,
     "scoreboard.join": frozenset({PARTICIPANT}),
     # breakout groups

@@ -15,8 +15,10 @@ from django.utils import timezone
 from sessions.domain import hotsql
 from sessions.domain.agenda import HANDOFF_SECONDS, AgendaStatus, agenda_status
 from sessions.domain.permissions import PRESENTER, Actor
+from sessions.domain.ratingcount import StatementResult, rating_results
 from sessions.domain.wordcount import WORD_MAX, CloudWord, cloud
 from sessions.models import (
+    RESULTS_SHOWN,
     AudienceQuestion,
     Breakout,
     BreakoutGroup,
@@ -320,6 +322,7 @@ class InteractionView:
     cloud: list[CloudWord] = field(default_factory=list)  # word clouds: the words shown
     hidden_words: list[str] = field(default_factory=list)  # word clouds: taken off by the team
     cloud_more: int = 0  # word clouds: words sent, fewer people each, not shown live
+    ratings: list[StatementResult] = field(default_factory=list)  # rating scales, by statement
 
     @property
     def revealed(self) -> bool:
@@ -331,6 +334,16 @@ class InteractionView:
         return range(1, self.item.max_words + 1)
 
     word_max = WORD_MAX
+
+    @property
+    def scale(self) -> range:
+        """Rating scales: the ratings a person can give, lowest first."""
+        return range(self.item.scale_low, self.item.scale_high + 1)
+
+    @property
+    def results_toggle(self) -> bool:
+        """The team may show or hide its results to the room."""
+        return self.item.kind in RESULTS_SHOWN
 
 
 def current_interactions(run: Run) -> list[Interaction]:
@@ -346,7 +359,7 @@ def current_interactions(run: Run) -> list[Interaction]:
         if (
             item.state == State.OPEN
             or (item.state in (State.REVEALED, State.CLOSED) and on_slide)
-            or (item.kind in (Kind.POLL, Kind.WORDS) and item.results_visible and on_slide)
+            or (item.kind in RESULTS_SHOWN and item.results_visible and on_slide)
         ):
             current.append(item)
     return current
@@ -361,6 +374,8 @@ def interaction_view(
     now = now or timezone.now()
     if item.kind == Kind.WORDS:
         return _cloud_view(item, audience=audience, now=now, whole=not with_responses)
+    if item.kind == Kind.RATING:
+        return _rating_view(item, audience=audience, now=now)
     rows = list(item.responses.values_list("choices", "text", "passed", "volunteer"))
     view = InteractionView(
         item=item,
@@ -439,6 +454,22 @@ def _cloud_view(item: Interaction, *, audience: str, now: datetime, whole: bool)
         view.cloud, view.cloud_more = words[:shown], max(0, len(words) - shown)
         if audience == "staff":
             view.hidden_words = hidden
+    return view
+
+
+def _rating_view(item: Interaction, *, audience: str, now: datetime) -> InteractionView:
+    stored = [item.ratings_in(c) for c in item.responses.values_list("choices", flat=True)]
+    given = [r for r in stored if any(rating is not None for rating in r)]
+    view = InteractionView(
+        item=item,
+        answered=len(given),
+        accepting=item.accepting(now),
+        closes_at_ms=_ms(item.closes_at) if item.closes_at else None,
+        public_results=item.results_visible,
+    )
+    view.timed_out = item.state == State.OPEN and not view.accepting
+    if audience == "staff" or view.public_results:
+        view.ratings = rating_results(item, given)
     return view
 
 
@@ -546,7 +577,7 @@ def stage_state(run: Run, views: list[InteractionView], scoreboard: list | None 
         item = view.item
         if item.kind == Kind.QUIZ and item.on_slide(run.slide_number) and view.revealed:
             stage.quiz = view
-        elif item.kind in (Kind.POLL, Kind.WORDS) and view.public_results:
+        elif item.kind in RESULTS_SHOWN and view.public_results:
             stage.aside.append(view)
         elif view.accepting or (item.state == State.OPEN and item.closes_at):
             stage.band.append(view)
@@ -788,7 +819,11 @@ def participant_export(run: Run, participant: Participant, records: dict) -> dic
         answer = {
             "kind": item.get_kind_display(),
             "question": item.text,
-            "chose": [item.options[i] for i in response.choices if 0 <= i < len(item.options)],
+            "chose": [
+                item.options[i]
+                for i in response.choices
+                if item.is_choice and isinstance(i, int) and 0 <= i < len(item.options)
+            ],
             "wrote": response.text,
             "passed": response.passed,
             "offered_to_share_aloud": response.volunteer,
@@ -796,6 +831,10 @@ def participant_export(run: Run, participant: Participant, records: dict) -> dic
         }
         if item.kind == Kind.WORDS:
             answer["sent_words"] = response.words
+        if item.kind == Kind.RATING:
+            answer["rated"] = [
+                {"statement": statement, "rating": rating} for statement, rating in response.ratings
+            ]
         answers.append(answer)
     return {
         "workshop": {

@@ -3,10 +3,13 @@ how many sent each (wordcount.py), and the team can hide a word from every scree
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from django.db import transaction
 
 from dpup_workshop.text import clean as clean_text
-from sessions.domain.answers import answering, current_group
+from sessions.domain.answers import answer_one
 from sessions.domain.guards import get_interaction, lock_run
 from sessions.domain.permissions import ActionError, Actor, check
 from sessions.domain.wordcount import WORD_MAX, word_key
@@ -42,21 +45,30 @@ def words_clean(item: Interaction, words: list[str]) -> list[str]:
     return cleaned
 
 
+@dataclass(frozen=True)
+class Words:
+    """Words sent to a word cloud: they replace the person's earlier words, so sending again
+    (after a reconnect, or to change them) never counts anyone twice."""
+
+    run_id: int
+    participant_id: int
+    interaction_id: int
+    words: tuple[str, ...]
+
+    kinds: ClassVar[tuple[str, ...]] = (Kind.WORDS,)
+    refusal: ClassVar[str] = "That one isn't a word cloud."
+
+    def apply(self, item: Interaction, response: Response) -> None:
+        response.words = words_clean(item, list(self.words))
+
+
 @transaction.atomic
 def answer_words(*, run: Run, actor: Actor, interaction: int, words: list[str]) -> Response:
-    """Send words to a word cloud. They replace the person's earlier words, so sending again
-    (after a reconnect, or to change them) never counts anyone twice."""
-    check("answer.words", actor)
-    refusal = "That one isn't a word cloud."
-    participant, item = answering(actor, run, interaction, Kind.WORDS, refusal)
-    cleaned = words_clean(item, words)
-    response, _ = Response.objects.get_or_create(interaction=item, participant=participant)
-    response.words = cleaned
-    response.breakout_group = current_group(participant)
-    response.save(update_fields=["words", "breakout_group", "updated_at"])
-    activity.changed(run.pk, activity.RESPONSES)
-    activity.changed_for(run.pk, participant.pk)
-    return response
+    """Send words to a word cloud (sockets go through the batcher, which does the same for
+    many answers at once)."""
+    return answer_one(
+        actor, "answer.words", Words(run.pk, actor.participant_id, interaction, tuple(words))
+    )
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from sessions.domain import (
     participants,
     questions,
     quiz,
+    ratings,
     runs,
     wordclouds,
 )
@@ -54,6 +55,14 @@ def positive_int(value: Any) -> int:
 def index(value: Any) -> int:
     number = _int(value)
     if not 0 <= number < 1000:
+        raise ValueError
+    return number
+
+
+def rating(value: Any) -> int:
+    """A point on a rating scale (the interaction says which are allowed)."""
+    number = _int(value)
+    if not 0 <= number <= 10:
         raise ValueError
     return number
 
@@ -233,6 +242,10 @@ REGISTRY: dict[str, ActionSpec] = {
                 "options": lines,
                 "multiple": boolean,
                 "max_words": positive_int,
+                "scale_low": rating,
+                "scale_high": rating,
+                "low_label": text,
+                "high_label": text,
                 "token": token,
             },
         ),
@@ -277,6 +290,13 @@ REGISTRY: dict[str, ActionSpec] = {
             wordclouds.answer_words,
             interaction=positive_int,
             words=words,
+        ),
+        _spec(
+            "answer.rate",
+            ratings.answer_rate,
+            interaction=positive_int,
+            statement=index,
+            rating=rating,
         ),
         _spec(
             "words.hide",

@@ -22,11 +22,7 @@ MAX_BATCH = 500
 
 @dataclass
 class PendingAnswer:
-    run_id: int
-    participant_id: int
-    interaction_id: int
-    choice: int
-    selected: bool
+    answer: answers.Answer
     future: asyncio.Future
 
 
@@ -37,15 +33,12 @@ class AnswerBatcher:
         self.pending: list[PendingAnswer] = []
         self.scheduled = False
 
-    async def submit(
-        self, *, run_id: int, participant_id: int, interaction_id: int, choice: int, selected: bool
-    ) -> list[int]:
-        """Record one answer; returns the choices stored, or raises ActionError."""
+    async def submit(self, answer: answers.Answer) -> answers.Stored:
+        """Record one answer (a choice, words, a rating); returns what is stored for it once
+        committed, or raises the ActionError saying why not."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self.pending.append(
-            PendingAnswer(run_id, participant_id, interaction_id, choice, selected, future)
-        )
+        self.pending.append(PendingAnswer(answer, future))
         if len(self.pending) >= MAX_BATCH:
             loop.create_task(self.flush())
         elif not self.scheduled:
@@ -60,23 +53,20 @@ class AnswerBatcher:
             return
         try:
             results = await database_sync_to_async(answers.answers_record)(
-                [
-                    (a.run_id, a.participant_id, a.interaction_id, a.choice, a.selected)
-                    for a in batch
-                ]
+                [pending.answer for pending in batch]
             )
         except Exception as exc:  # the whole batch failed: nobody is told it was saved
-            for answer in batch:
-                if not answer.future.done():
-                    answer.future.set_exception(exc)
+            for pending in batch:
+                if not pending.future.done():
+                    pending.future.set_exception(exc)
             return
-        for answer, result in zip(batch, results, strict=True):
-            if answer.future.done():
+        for pending, result in zip(batch, results, strict=True):
+            if pending.future.done():
                 continue
             if isinstance(result, Exception):
-                answer.future.set_exception(result)
+                pending.future.set_exception(result)
             else:
-                answer.future.set_result(result)
+                pending.future.set_result(result)
 
 
 batcher = AnswerBatcher()

@@ -23,9 +23,11 @@ from django.utils.html import escape
 
 from dpup_workshop.fastpath.websocket import FastWebsocketConsumer
 from sessions.domain import answers, team
-from sessions.domain.permissions import ActionError, Actor, PermissionDenied
+from sessions.domain.permissions import ActionError, Actor, PermissionDenied, check
+from sessions.domain.ratings import Rate
 from sessions.domain.selectors import actor_for_participant, actor_for_user, participant_for_socket
 from sessions.domain.sessionkeys import participant_ids
+from sessions.domain.wordclouds import Words
 from sessions.live import actions, broadcast, fragments
 from sessions.live.batching import batcher
 from sessions.live.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
@@ -34,6 +36,13 @@ from sessions.models import Participant, ParticipantStatus, Run, gone_message
 logger = logging.getLogger(__name__)
 
 TEAM_VIEWS = {"console", "host", "present", "screen"}
+# Answers written in batches (batching.py) and acknowledged once committed: the answer each
+# action makes, and the payload fields (besides the interaction) its acknowledgement repeats.
+BATCHED = {
+    "answer.choose": (answers.Choose, ("choice",)),
+    "answer.words": (Words, ()),
+    "answer.rate": (Rate, ("statement",)),
+}
 # A team view whose browser is no longer signed in (logged out, session expired, password
 # changed): logging in again is the fix, not asking for access.
 CLOSE_SIGNED_OUT = 4401
@@ -247,8 +256,8 @@ class RunConsumer(FastWebsocketConsumer):
                 )
             )
             return
-        if action == "answer.choose" and not self.caller.read_only:
-            await self._answer(payload)
+        if action in BATCHED and not self.caller.read_only:
+            await self._answer(action, payload)
             return
         if action not in actions.REGISTRY:
             await self.send(
@@ -266,14 +275,26 @@ class RunConsumer(FastWebsocketConsumer):
         except ActionError as exc:
             await self.send(text_data=error_message("not_now", str(exc), action))
 
-    async def _answer(self, payload: dict) -> None:
-        """Answers go through the batcher: written with others, acknowledged after commit."""
-        spec = actions.REGISTRY["answer.choose"]
-        about = {k: payload[k] for k in ("interaction", "choice") if _an_id(payload.get(k))}
+    async def _answer(self, action: str, payload: dict) -> None:
+        """Answers go through the batcher: written with others, acknowledged after commit
+        (with what is stored, so the page shows it without a push of its own)."""
+        spec = actions.REGISTRY[action]
+        answer_type, named = BATCHED[action]
+        about = {k: payload[k] for k in ("interaction", *named) if _an_id(payload.get(k))}
         try:
             fields = spec.clean(payload)
-            stored = await answers.answer_choose_batched(
-                run=self.caller.run, actor=self.caller.actor, batcher=batcher, **fields
+            check(action, self.caller.actor)
+            stored = await batcher.submit(
+                answer_type(
+                    self.caller.run.pk,
+                    self.caller.actor.participant_id,
+                    fields["interaction"],
+                    **{
+                        k: tuple(v) if isinstance(v, list) else v
+                        for k, v in fields.items()
+                        if k != "interaction"
+                    },
+                )
             )
         except actions.PayloadError as exc:
             await self.send_text(error_message(exc.code, str(exc), spec.name, about))
@@ -283,15 +304,13 @@ class RunConsumer(FastWebsocketConsumer):
             await self.send_text(error_message("not_now", str(exc), spec.name, about))
         except Exception:  # the batch didn't commit: say so, keep the socket; nothing was saved
             logger.exception("recording an answer failed")
-            message = "Your answer couldn't be saved just now. Please choose it again."
+            message = "Your answer couldn't be saved just now. Please send it again."
             await self.send_text(error_message("not_saved", message, spec.name, about))
         else:
-            ack = {
-                "interaction": fields["interaction"],
-                "choice": fields["choice"],
-                "choices": stored.choices,
-                "response": stored.response,
-            }
+            ack = {k: fields[k] for k in ("interaction", *named)}
+            ack |= {"choices": stored.choices, "response": stored.response}
+            if answer_type is Words:
+                ack["words"] = stored.words
             await self.send_text(broadcast.envelope("answer.saved", "", extra=ack))
 
     # --- events from the channel layer -----------------------------------------------------

@@ -452,6 +452,7 @@
     if (!mine) return;
     var answer = mine.answers[info.interaction] || { text: "", passed: false, volunteer: false, words: [] };
     answer.choices = info.choices;
+    if (info.words) answer.words = info.words;
     if (typeof info.response === "number") answer.id = info.response;
     mine.answers[info.interaction] = answer;
     applyMine(mine);
@@ -490,6 +491,20 @@
           selected: !chosen
         }));
       }
+    });
+    document.querySelectorAll("button[data-rating]").forEach(function (button) {
+      var answer = state.answers[button.dataset.rating];
+      var given = answer ? answer.choices[Number(button.dataset.statement)] : null;
+      button.setAttribute("aria-pressed", given === Number(button.dataset.value) ? "true" : "false");
+    });
+    document.querySelectorAll("[data-my-ratings]").forEach(function (line) {
+      var answer = state.answers[line.dataset.myRatings];
+      var rated = answer ? answer.choices.filter(function (r) { return r !== null; }).length : 0;
+      var of = Number(line.dataset.statements);
+      var text = "";
+      if (rated && of === 1) text = "Your rating is saved.";
+      else if (rated) text = "You have rated " + rated + " of " + of + ": saved.";
+      if (line.textContent !== text) line.textContent = text;
     });
     document.querySelectorAll("[data-my-answer]").forEach(function (line) {
       var answer = state.answers[line.dataset.myAnswer];

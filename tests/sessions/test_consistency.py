@@ -34,6 +34,7 @@ from sessions.domain import (
     participants,
     questions,
     quiz,
+    ratings,
     runs,
     wordclouds,
 )
@@ -325,6 +326,21 @@ def _(room):
     return {"interaction": _word_cloud(room), "words": ["Whānau", "mana", ""]}
 
 
+@case("answer.rate", sender="aroha")
+def _(room):
+    item = interactions.interaction_create(
+        run=room.run, actor=staff(room), kind="rating", text="How ready are you?",
+        options=["To ask about data", "To explain DPUP"], low_label="Not yet", high_label="Very",
+    )  # fmt: skip
+    interactions.interaction_results(
+        run=room.run, actor=staff(room), interaction=item.pk, visible=True
+    )
+    ratings.answer_rate(
+        run=room.run, actor=room.actor("sam"), interaction=item.pk, statement=0, rating=4
+    )
+    return {"interaction": item.pk, "statement": 1, "rating": 2}
+
+
 @case("words.hide")
 def _(room):
     return {"interaction": _word_cloud(room), "word": "trust"}
@@ -518,6 +534,8 @@ class Browser:
             blank = {"text": "", "passed": False, "volunteer": False, "words": []}
             answer = mine["answers"].get(str(meta["interaction"]), blank)
             update = {"choices": meta["choices"], "id": meta["response"]}
+            if "words" in meta:
+                update["words"] = meta["words"]
             mine["answers"][str(meta["interaction"])] = answer | update
         elif isinstance(meta.get("message"), int) and meta["message"] not in mine["chat"]:
             mine["chat"].append(meta["message"])

@@ -114,9 +114,9 @@ def test_choose_all_that_apply_sets_and_unsets(live, actors, people):
 def test_a_batch_of_answers_is_written_at_once_and_each_gets_its_own_result(live, actors, people):
     live = goto(live, actors, 2)
     poll = item(live, "watched-intro-video")
-    batch = [(live.pk, p.pk, poll.pk, i % 2, True) for i, p in enumerate(people)]
-    batch.append((live.pk, people[0].pk, poll.pk, 1, True))  # changes her mind in the batch
-    batch.append((live.pk, people[1].pk, poll.pk, 9, True))  # no such option
+    batch = [answers.Choose(live.pk, p.pk, poll.pk, i % 2) for i, p in enumerate(people)]
+    batch.append(answers.Choose(live.pk, people[0].pk, poll.pk, 1))  # changes her mind
+    batch.append(answers.Choose(live.pk, people[1].pk, poll.pk, 9))  # no such option
     results = answers.answers_record(batch)
     assert [r.choices for r in results[:4]] == [[0], [1], [0], [1]]
     mine = Response.objects.get(interaction=poll, participant=people[0])
