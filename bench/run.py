@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,7 +49,15 @@ REDIS = "redis://127.0.0.1:6379/0"
 ADVANCES = 20
 RATE = 2.0  # advances per second
 QUIZ_SLIDE = 23  # a question the fan-out (slides 2-22) has not passed
-SCENARIOS = ("join", "fanout", "floor", "quiz", "chat", "reconnect", "slow")
+SCENARIOS = ("join", "fanout", "floor", "quiz", "words", "rating", "chat", "reconnect", "slow")
+# A word cloud's answers: a few words each from a shared vocabulary, macrons and case mixed
+# ("Whānau" and "whānau" count together, "whanau" apart), so the counts test the counting.
+VOCABULARY = (
+    "whānau", "Whānau", "whanau", "trust", "Trust", "privacy", "mana", "consent", "purpose",
+    "respect", "safety", "tika", "pono", "aroha", "care", "choice", "access", "value",
+    "kaitiakitanga", "openness",
+)  # fmt: skip
+RATING_STATEMENTS = ("I know where to find DPUP", "I could explain it", "I will use it")
 
 try:  # the load generator on libuv, as the server is: it shares the machine's two cores
     import uvloop
@@ -125,6 +134,19 @@ class App:
         dsn = f"postgresql://postgres@127.0.0.1:5432/{self.database}"
         with psycopg.connect(dsn) as conn:
             return conn.execute(sql, params).fetchone()[0]
+
+    def rows(self, sql: str, *params) -> list[tuple]:
+        """Rows straight from the run's database, as `count` reads one."""
+        if self.sqlite_path:
+            import sqlite3
+
+            with contextlib.closing(sqlite3.connect(self.sqlite_path)) as conn:
+                return conn.execute(sql.replace("%s", "?"), params).fetchall()
+        import psycopg
+
+        dsn = f"postgresql://postgres@127.0.0.1:5432/{self.database}"
+        with psycopg.connect(dsn) as conn:
+            return conn.execute(sql, params).fetchall()
 
     def usage(self) -> dict:
         parts = [server.usage() for server in self.servers]
@@ -323,6 +345,92 @@ async def quiz_storm(app: App, staff, people) -> dict:
         "tally_updates_per_s": round(len(updates) / window, 1),
         "_interaction": interaction,
         "_chosen": dict(zip((id(p) for p in people), chosen, strict=True)),
+    }
+
+
+def stored_column(app: App, interaction_id: int, column: str) -> list:
+    """Every stored response's `column` (a JSON list) of one interaction."""
+    rows = app.rows(
+        f"SELECT {column} FROM runs_response WHERE interaction_id = %s",  # noqa: S608
+        interaction_id,
+    )
+    return [json.loads(value) if isinstance(value, str) else value for (value,) in rows]
+
+
+def word_key(word: str) -> str:
+    """As the app counts words (sessions.domain.wordcount): NFC, case-folded, macrons kept."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", word).casefold()
+
+
+async def answer_storm(app: App, staff, screen, people, kind: str) -> dict:
+    """Everyone answers an ad-hoc word cloud or rating scale at once, its results on the
+    screen and the phones: every answer acknowledged, the stored counts exactly what was
+    sent, and the screen's pushes coalesced."""
+    form = "words-form-(\\d+)" if kind == "words" else 'data-rating="(\\d+)"'
+    seen_ids = {int(i) for i in re.findall(form, people[0].observer.last_text)}
+    fields = {"options": list(RATING_STATEMENTS)} if kind == "rating" else {"max_words": 3}
+    await staff.send(
+        action="interaction.create", kind=kind, text=f"Bench {kind}", token=secrets.token_hex(8),
+        **fields,
+    )  # fmt: skip
+
+    def opened(o) -> bool:
+        return bool({int(i) for i in re.findall(form, o.last_text)} - seen_ids)
+
+    if not await people[0].wait_for(opened, 20):
+        raise RuntimeError(f"no {kind} opened: " + people[0].observer.last_text[:3000])
+    (interaction,) = {int(i) for i in re.findall(form, people[0].observer.last_text)} - seen_ids
+    await staff.send(action="interaction.results", interaction=interaction, visible=True)
+    await asyncio.gather(*(p.wait_for(opened, 20) for p in people))
+    await asyncio.sleep(1.0)  # the opening's pushes have landed
+    if kind == "words":
+        sent = [random.sample(VOCABULARY, 3) for _ in people]
+        messages = [{"words": words} for words in sent]
+    else:
+        sent = [(i % len(RATING_STATEMENTS), random.randint(1, 5)) for i in range(len(people))]
+        messages = [{"statement": s, "rating": r} for s, r in sent]
+    action = "answer.words" if kind == "words" else "answer.rate"
+    for person in people:
+        person.observer.acks.clear()
+    screen_before = len(screen.observer.events)
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(
+            p.send(action=action, interaction=interaction, **message)
+            for p, message in zip(people, messages, strict=True)
+        )  # fmt: skip
+    )
+    await asyncio.gather(*(p.wait_for(lambda o: o.acks, 30) for p in people))
+    acks = [p.observer.acks[0][0] - started for p in people if p.observer.acks]
+    all_acked = max(acks) if len(acks) == len(people) else float("nan")
+    await asyncio.sleep(1.0)  # the coalesced pushes land
+    window = (max(acks) if acks else 0) + 1.0
+    pushes = [
+        meta for at, meta in screen.observer.events[screen_before:]
+        if isinstance(meta.get("v"), int) and at - started <= window
+    ]  # fmt: skip
+    if kind == "words":
+        expected = Counter(key for words in sent for key in {word_key(w) for w in words})
+        column = await asyncio.to_thread(stored_column, app, interaction, "words")
+        stored = Counter(word_key(w) for words in column for w in words)
+    else:
+        expected = Counter(sent)
+        column = await asyncio.to_thread(stored_column, app, interaction, "choices")
+        stored = Counter(
+            (index, rating) for ratings in column for index, rating in enumerate(ratings)
+            if rating is not None
+        )  # fmt: skip
+    errors = sum(1 for p in people for e in p.observer.errors if e.get("action") == action)
+    return {
+        f"{kind}_ack_p50_ms": ms(pct(acks, 50)),
+        f"{kind}_ack_p99_ms": ms(pct(acks, 99)),
+        f"{kind}_all_acked_s": round(all_acked, 3),
+        f"{kind}_errors": errors,
+        f"{kind}_stored": len(column),
+        f"{kind}_counts_ok": bool(len(column) == len(people) and stored == expected),
+        f"{kind}_screen_pushes_per_s": round(len(pushes) / window, 1),
     }
 
 
@@ -530,6 +638,16 @@ async def bench_once(n: int, config: str, scenarios: set[str]) -> dict:
             print("  quiz storm…", file=sys.stderr)
             quiz = await quiz_storm(app, staff, people)
             result |= {k: v for k, v in quiz.items() if not k.startswith("_")}
+        for kind in ("words", "rating"):
+            if kind in scenarios:
+                print(f"  {kind} storm…", file=sys.stderr)
+                screen = await team_socket(app.urls[0], code, *STAFF, view="screen")
+                await screen.connect()
+                await screen.wait_for(lambda o: o.snapshots >= 1)
+                try:
+                    result |= await answer_storm(app, staff, screen, people, kind)
+                finally:
+                    await screen.close()
         if "chat" in scenarios:
             print("  chat burst…", file=sys.stderr)
             result |= await chat_burst(app, code, staff, people)
