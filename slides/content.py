@@ -81,6 +81,19 @@ WORDS_MAX = 10  # the most words a word cloud may ask each person for
 
 
 @dataclass
+class RankingData:
+    """A ranking: each person puts the items in order; the room sees the combined order."""
+
+    key: str
+    question: str
+    items: list[str]
+
+
+RANKING_ITEMS = (2, 10)  # the fewest and most items a ranking may have
+RANKING_ITEM_MAX = 200  # characters in one item
+
+
+@dataclass
 class SlideData:
     number: int
     key: str
@@ -91,6 +104,7 @@ class SlideData:
     poll: PollData | None = None
     prompt: PromptData | None = None
     words: WordsData | None = None
+    ranking: RankingData | None = None
 
 
 @dataclass
@@ -155,6 +169,7 @@ class DeckData:
             raw["poll"] = PollData(**raw["poll"]) if raw.get("poll") else None
             raw["prompt"] = PromptData(**raw["prompt"]) if raw.get("prompt") else None
             raw["words"] = WordsData(**raw["words"]) if raw.get("words") else None
+            raw["ranking"] = RankingData(**raw["ranking"]) if raw.get("ranking") else None
             slides.append(SlideData(**raw))
         questions = []
         for raw in data["questions"]:
@@ -440,7 +455,7 @@ def _read_slide(path: Path, number: int, key: str, problems: list[Problem]) -> S
     else:
         body, notes, notes_start = "\n".join(rest), "", 0
     top = doc.mapping(
-        (), doc.data, required=("title",), optional=("videos", "poll", "prompt", "words")
+        (), doc.data, required=("title",), optional=("videos", "poll", "prompt", "words", "ranking")
     )
     if top is None:
         return None
@@ -513,8 +528,43 @@ def _read_slide(path: Path, number: int, key: str, problems: list[Problem]) -> S
                 question=doc.text(("words", "question"), item["question"], max_length=300),
                 max_words=min(max_words, WORDS_MAX),
             )
+    if top.get("ranking") is not None:
+        slide.ranking = _read_ranking(doc, top["ranking"])
     slide._doc = doc  # type: ignore[attr-defined]
     return slide
+
+
+def _read_ranking(doc: _Yaml, value: Any) -> RankingData | None:
+    """A slide's `ranking:` block: a key, a question and 2 to 10 distinct, non-empty items."""
+    item = doc.mapping(("ranking",), value, required=("key", "question", "items"))
+    if item is None:
+        return None
+    fewest, most = RANKING_ITEMS
+    items: list[str] = []
+    listed = doc.listing(("ranking", "items"), item["items"], min_items=fewest)
+    if len(listed) > most:
+        doc.problem(("ranking", "items"), f"a ranking has at most {most} items, not {len(listed)}.")
+    for index, entry in enumerate(listed):
+        at = ("ranking", "items", index)
+        if not isinstance(entry, str) or not entry.strip():
+            doc.problem(
+                at,
+                f"a ranking item must be non-empty text, not {entry!r} "
+                "(quote Yes, No, On and Off: YAML reads them as true/false).",
+            )
+            continue
+        entry = entry.strip()
+        if len(entry) > RANKING_ITEM_MAX:
+            doc.problem(at, f"a ranking item is longer than {RANKING_ITEM_MAX} characters.")
+        elif entry.casefold() in {seen.casefold() for seen in items}:
+            doc.problem(at, f"the ranking item “{entry}” is listed twice.")
+        else:
+            items.append(entry)
+    return RankingData(
+        key=doc.key(("ranking", "key"), item["key"]),
+        question=doc.text(("ranking", "question"), item["question"], max_length=300),
+        items=items,
+    )
 
 
 def _read_quiz(path: Path, problems: list[Problem]) -> tuple[list[QuestionData], _Yaml | None]:
@@ -656,7 +706,10 @@ def _check_across_files(deck: DeckData, quiz_doc: _Yaml | None, problems: list[P
     interaction_keys: dict[str, str] = {}
     for slide in deck.slides:
         doc: _Yaml = slide._doc  # type: ignore[attr-defined]
-        items = (("poll", slide.poll), ("prompt", slide.prompt), ("words", slide.words))
+        items = (
+            ("poll", slide.poll), ("prompt", slide.prompt), ("words", slide.words),
+            ("ranking", slide.ranking),
+        )  # fmt: skip
         for kind, item in items:
             if item is None:
                 continue
@@ -793,6 +846,12 @@ def deck_files(deck: DeckData) -> dict[str, str]:
                 "key": slide.words.key,
                 "question": slide.words.question,
                 "max_words": slide.words.max_words,
+            }
+        if slide.ranking:
+            front["ranking"] = {
+                "key": slide.ranking.key,
+                "question": slide.ranking.question,
+                "items": list(slide.ranking.items),
             }
         text = f"---\n{_dump(front)}---\n"
         if slide.body:

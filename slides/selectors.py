@@ -11,12 +11,13 @@ from slides.content import (
     PollData,
     PromptData,
     QuestionData,
+    RankingData,
     SegmentData,
     SlideData,
     VideoData,
     WordsData,
 )
-from slides.models import Deck, Poll, Prompt, Slide, WordCloud
+from slides.models import Deck, Poll, Prompt, Ranking, Slide, WordCloud
 
 
 def deck_data(deck: Deck) -> DeckData:
@@ -29,6 +30,7 @@ def deck_data(deck: Deck) -> DeckData:
             Prefetch("poll", queryset=Poll.objects.prefetch_related("options")),
             Prefetch("prompt", queryset=Prompt.objects.all()),
             Prefetch("wordcloud", queryset=WordCloud.objects.all()),
+            Prefetch("ranking", queryset=Ranking.objects.prefetch_related("items")),
         )
     )
     questions = (
@@ -42,6 +44,7 @@ def deck_data(deck: Deck) -> DeckData:
         poll = getattr(slide, "poll", None)
         prompt = getattr(slide, "prompt", None)
         words = getattr(slide, "wordcloud", None)
+        ranking = getattr(slide, "ranking", None)
         slide_data.append(
             SlideData(
                 number=slide.number,
@@ -64,6 +67,12 @@ def deck_data(deck: Deck) -> DeckData:
                 and PromptData(key=prompt.key, text=prompt.text, breakouts=prompt.breakouts),
                 words=words
                 and WordsData(key=words.key, question=words.question, max_words=words.max_words),
+                ranking=ranking
+                and RankingData(
+                    key=ranking.key,
+                    question=ranking.question,
+                    items=[item.text for item in ranking.items.all()],
+                ),
             )
         )
     return DeckData(

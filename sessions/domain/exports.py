@@ -26,6 +26,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from sessions.domain.borda import borda, is_order
 from sessions.domain.permissions import Actor, check
 from sessions.domain.selectors import opened_interactions
 from sessions.domain.wordcount import cloud, word_key
@@ -164,6 +165,22 @@ def _word_results(item: Interaction, responses: list[Response]) -> Results:
             )
     shown, _ = cloud(item.hidden_words, [r.words for r in responses])
     results.counts = [Count(word.text, word.count, typed=True) for word in shown]
+    return results
+
+
+@exports(Kind.RANKING)
+def _ranking_results(item: Interaction, responses: list[Response]) -> Results:
+    results = Results(header=("Participant", "Order", "Answered at"))
+    for r in responses:
+        if not is_order(r.choices, len(item.options)):
+            continue
+        order = "; ".join(f"{place}. {item.options[i]}" for place, i in enumerate(r.choices, 1))
+        results.rows.append((r.participant.team_label, order, r.updated_at))
+    combined, ranked = borda(item.options, [r.choices for r in responses])
+    results.counts = [
+        Count(f"{row.place}. {row.text} (Borda score)", row.score) for row in combined
+    ]
+    results.counts.append(Count("People who ranked the items", ranked))
     return results
 
 

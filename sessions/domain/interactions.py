@@ -17,6 +17,7 @@ from django.utils import timezone
 from sessions.domain.guards import get_interaction, lock_run, require_open
 from sessions.domain.once import first_submission
 from sessions.domain.permissions import ActionError, Actor, check
+from sessions.domain.rankings import ranking_items_check
 from sessions.live import activity
 from sessions.live.publish import publish_live
 from sessions.models import Interaction, Kind, Run, State
@@ -51,6 +52,14 @@ def sync_deck_interactions(run: Run) -> None:
                 "slide_number": slide.number,
                 "text": slide.words.question,
                 "max_words": slide.words.max_words,
+                "results_visible": run.poll_results_visible,
+            }
+        if slide.ranking:
+            wanted[slide.ranking.key] = {
+                "kind": Kind.RANKING,
+                "slide_number": slide.number,
+                "text": slide.ranking.question,
+                "options": slide.ranking.items,
                 "results_visible": run.poll_results_visible,
             }
     for question in deck.questions:
@@ -160,8 +169,8 @@ def interaction_results(*, run: Run, actor: Actor, interaction: int, visible: bo
     run = lock_run(run)
     check("interaction.results", actor, run.current_segment)
     item = get_interaction(run, interaction)
-    if item.kind not in (Kind.POLL, Kind.WORDS):
-        raise ActionError("Only polls and word clouds have results to show.")
+    if item.kind not in (Kind.POLL, Kind.WORDS, Kind.RANKING):
+        raise ActionError("Only polls, word clouds and rankings have results to show.")
     item.results_visible = visible
     item.save(update_fields=["results_visible"])
     publish_live(run, "interaction.results")
@@ -173,15 +182,15 @@ def interaction_create(
     *, run: Run, actor: Actor, kind: str, text: str, options: list[str] | None = None,
     multiple: bool = False, max_words: int = 3, token: str | None = None,
 ) -> Interaction | None:  # fmt: skip
-    """An ad-hoc prompt, poll or word cloud, opened at once. A repeat of the same submission
-    (`token`, see once.py) opens nothing more and returns None: the first one's card clears
-    the form."""
+    """An ad-hoc prompt, poll, word cloud or ranking (its items in `options`), opened at once.
+    A repeat of the same submission (`token`, see once.py) opens nothing more and returns
+    None: the first one's card clears the form."""
     run = lock_run(run)
     check("interaction.create", actor, run.current_segment)
     require_open(run)
     text = text.strip()
-    if kind not in (Kind.PROMPT, Kind.POLL, Kind.WORDS):
-        raise ActionError("Make a prompt, a poll or a word cloud.")
+    if kind not in (Kind.PROMPT, Kind.POLL, Kind.WORDS, Kind.RANKING):
+        raise ActionError("Make a prompt, a poll, a word cloud or a ranking.")
     if kind == Kind.WORDS and not 1 <= max_words <= WORDS_MAX:
         raise ActionError(f"A word cloud asks for 1 to {WORDS_MAX} words each.")
     if not text or len(text) > 300:
@@ -189,7 +198,9 @@ def interaction_create(
     options = [option.strip() for option in (options or []) if option.strip()]
     if kind == Kind.POLL and not 2 <= len(options) <= 8:
         raise ActionError("A poll needs between 2 and 8 options.")
-    if any(len(option) > 120 for option in options):
+    if kind == Kind.RANKING:
+        ranking_items_check(options)
+    elif any(len(option) > 120 for option in options):
         raise ActionError("Keep each option under 120 characters.")
     with first_submission(run.pk, actor, token) as first:
         if not first:
@@ -200,7 +211,7 @@ def interaction_create(
             kind=kind,
             key=f"adhoc-{count + 1}",
             text=text,
-            options=options if kind == Kind.POLL else [],
+            options=options if kind in (Kind.POLL, Kind.RANKING) else [],
             multiple=multiple and kind == Kind.POLL,
             max_words=max_words if kind == Kind.WORDS else 3,
             results_visible=run.poll_results_visible,

@@ -54,6 +54,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "answer.volunteer": frozenset({PARTICIPANT}),
     "answer.words": frozenset({PARTICIPANT}),
     "words.hide": TEAM,
+    "answer.rank": frozenset({PARTICIPANT}),
     "scoreboard.join": frozenset({PARTICIPANT}),
     # breakout groups
     "breakout.start": frozenset({FACILITATOR, HOST}),

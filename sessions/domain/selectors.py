@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from sessions.domain import hotsql
 from sessions.domain.agenda import HANDOFF_SECONDS, AgendaStatus, agenda_status
+from sessions.domain.borda import RankedItem, borda
 from sessions.domain.permissions import PRESENTER, Actor
 from sessions.domain.wordcount import WORD_MAX, CloudWord, cloud
 from sessions.models import (
@@ -320,6 +321,7 @@ class InteractionView:
     cloud: list[CloudWord] = field(default_factory=list)  # word clouds: the words shown
     hidden_words: list[str] = field(default_factory=list)  # word clouds: taken off by the team
     cloud_more: int = 0  # word clouds: words sent, fewer people each, not shown live
+    ranking: list[RankedItem] = field(default_factory=list)  # rankings: the combined order
 
     @property
     def revealed(self) -> bool:
@@ -331,6 +333,11 @@ class InteractionView:
         return range(1, self.item.max_words + 1)
 
     word_max = WORD_MAX
+
+    @property
+    def ranking_most(self) -> int:
+        """Rankings: the most an item can score (first in everyone's order)."""
+        return self.answered * max(0, len(self.item.options) - 1)
 
 
 def current_interactions(run: Run) -> list[Interaction]:
@@ -346,7 +353,11 @@ def current_interactions(run: Run) -> list[Interaction]:
         if (
             item.state == State.OPEN
             or (item.state in (State.REVEALED, State.CLOSED) and on_slide)
-            or (item.kind in (Kind.POLL, Kind.WORDS) and item.results_visible and on_slide)
+            or (
+                item.kind in (Kind.POLL, Kind.WORDS, Kind.RANKING)
+                and item.results_visible
+                and on_slide
+            )
         ):
             current.append(item)
     return current
@@ -361,6 +372,8 @@ def interaction_view(
     now = now or timezone.now()
     if item.kind == Kind.WORDS:
         return _cloud_view(item, audience=audience, now=now, whole=not with_responses)
+    if item.kind == Kind.RANKING:
+        return _ranking_view(item, audience=audience, now=now)
     rows = list(item.responses.values_list("choices", "text", "passed", "volunteer"))
     view = InteractionView(
         item=item,
@@ -439,6 +452,23 @@ def _cloud_view(item: Interaction, *, audience: str, now: datetime, whole: bool)
         view.cloud, view.cloud_more = words[:shown], max(0, len(words) - shown)
         if audience == "staff":
             view.hidden_words = hidden
+    return view
+
+
+def _ranking_view(item: Interaction, *, audience: str, now: datetime) -> InteractionView:
+    """A ranking: how many ranked, and the combined order (Borda count) for the team always,
+    for phones and the screen once its results are shown."""
+    ranked, count = borda(item.options, item.responses.values_list("choices", flat=True))
+    view = InteractionView(
+        item=item,
+        answered=count,
+        accepting=item.accepting(now),
+        closes_at_ms=_ms(item.closes_at) if item.closes_at else None,
+        public_results=item.results_visible,
+    )
+    view.timed_out = item.state == State.OPEN and not view.accepting
+    if audience == "staff" or view.public_results:
+        view.ranking = ranked
     return view
 
 
@@ -546,7 +576,7 @@ def stage_state(run: Run, views: list[InteractionView], scoreboard: list | None 
         item = view.item
         if item.kind == Kind.QUIZ and item.on_slide(run.slide_number) and view.revealed:
             stage.quiz = view
-        elif item.kind in (Kind.POLL, Kind.WORDS) and view.public_results:
+        elif item.kind in (Kind.POLL, Kind.WORDS, Kind.RANKING) and view.public_results:
             stage.aside.append(view)
         elif view.accepting or (item.state == State.OPEN and item.closes_at):
             stage.band.append(view)
@@ -776,6 +806,11 @@ def participant_records(participant: Participant) -> dict:
     }
 
 
+def answer_order(item: Interaction, response: Response) -> list[str]:
+    """A ranking's items in one person's order, their top first."""
+    return [item.options[i] for i in response.choices if 0 <= i < len(item.options)]
+
+
 def participant_export(run: Run, participant: Participant, records: dict) -> dict:
     """The same records as plain data, for the participant to download and keep."""
 
@@ -796,6 +831,9 @@ def participant_export(run: Run, participant: Participant, records: dict) -> dic
         }
         if item.kind == Kind.WORDS:
             answer["sent_words"] = response.words
+        if item.kind == Kind.RANKING:
+            answer.pop("chose")  # every item is in a ranking: what matters is their order
+            answer["ranked_top_first"] = answer_order(item, response)
         answers.append(answer)
     return {
         "workshop": {
