@@ -12,6 +12,7 @@ from slides.models import (
     Poll,
     PollOption,
     Prompt,
+    Ranking,
     Role,
     Segment,
     Slide,
@@ -110,12 +111,136 @@ class PromptInline(admin.StackedInline):
     max_num = 1
 
 
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class LinesField(forms.CharField):
+    """Text in a textarea, one item a line: changed only if its lines changed (a browser sends
+    a textarea back with Windows line ends, and perhaps a newline at the end)."""
+
+    widget = forms.Textarea(attrs={"rows": 5, "cols": 60})
+
+    def has_changed(self, initial, data) -> bool:
+        return _lines(initial) != _lines(data)
+
+
+class OnePerLineInlineForm(forms.ModelForm):
+    """An inline's form for a parent whose child rows are lines of text (a poll's options, a
+    ranking's items): one textarea, one line per child, so they are edited on the inline's
+    own page (the slide's) rather than on a page of the parent's.
+
+    A subclass names the children's related name (`lines_of`), the field's label and its
+    limits; the child model has `order` and `text` and a foreign key to the parent. Lines
+    are kept in the order written; a child row is rewritten only if its line changed."""
+
+    lines_of = ""  # the parent's related name for its children, e.g. "options"
+    lines_label = "One per line"
+    fewest, most, longest = 2, 10, 200
+
+    lines = LinesField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["lines"]
+        field.label = self.lines_label
+        field.help_text = (
+            f"{self.fewest} to {self.most} lines, each different, up to {self.longest} "
+            "characters. The order here is the order everyone sees."
+        )
+        if self.instance.pk:
+            field.initial = "\n".join(self._children().values_list("text", flat=True))
+
+    def _children(self):
+        return getattr(self.instance, self.lines_of).all()
+
+    def clean_lines(self) -> list[str]:
+        given = [line.strip() for line in (self.cleaned_data["lines"] or "").splitlines()]
+        # Blank lines at the ends are only how a textarea ends; one in between is a mistake.
+        while given and not given[-1]:
+            given.pop()
+        while given and not given[0]:
+            given.pop(0)
+        problems = []
+        if any(not line for line in given):
+            problems.append("Take out the empty line: every line is one.")
+        lines = [line for line in given if line]
+        if not self.fewest <= len(lines) <= self.most:
+            problems.append(
+                f"Write {self.fewest} to {self.most} lines, one each: there are {len(lines)}."
+            )
+        for line in lines:
+            if len(line) > self.longest:
+                problems.append(f"Keep each line to {self.longest} characters: “{line[:40]}…”.")
+        seen: set[str] = set()
+        for line in lines:
+            if line.casefold() in seen:
+                problems.append(f"“{line}” is there twice: each line must be different.")
+            seen.add(line.casefold())
+        if problems:
+            raise forms.ValidationError(problems)
+        return lines
+
+    def save(self, commit: bool = True):
+        parent = super().save(commit=commit)
+        if commit:
+            self._save_lines(parent)
+        else:
+            save_m2m = self.save_m2m
+
+            def save_all() -> None:
+                save_m2m()
+                self._save_lines(parent)
+
+            self.save_m2m = save_all
+        return parent
+
+    def _save_lines(self, parent) -> None:
+        children = getattr(parent, self.lines_of)
+        existing = {child.order: child for child in children.all()}
+        for order, text in enumerate(self.cleaned_data["lines"]):
+            child = existing.pop(order, None)
+            if child is None:
+                children.create(order=order, text=text)
+            elif child.text != text:
+                child.text = text
+                child.save(update_fields=["text"])
+        for child in existing.values():
+            child.delete()
+
+
+class PollForm(OnePerLineInlineForm):
+    lines_of = "options"
+    lines_label = "Options, one per line"
+
+    class Meta:
+        model = Poll
+        fields = ["key", "question", "multiple", "lines"]
+
+
 class PollInline(admin.StackedInline):
     model = Poll
+    form = PollForm
     extra = 0
     max_num = 1
-    show_change_link = True
-    fields = ["key", "question", "multiple"]
+    fields = ["key", "question", "multiple", "lines"]
+
+
+class RankingForm(OnePerLineInlineForm):
+    lines_of = "items"
+    lines_label = "Items to put in order, one per line"
+
+    class Meta:
+        model = Ranking
+        fields = ["key", "question", "lines"]
+
+
+class RankingInline(admin.StackedInline):
+    model = Ranking
+    form = RankingForm
+    extra = 0
+    max_num = 1
+    fields = ["key", "question", "lines"]
 
 
 class WordCloudInline(admin.StackedInline):
@@ -134,7 +259,7 @@ class SlideAdmin(TellsAboutStartedRuns, admin.ModelAdmin):
     ordering = ["deck", "number"]
     fields = ["deck", "number", "key", "title", "body", "notes", "preview", "on_the_screen"]
     readonly_fields = ["preview", "on_the_screen"]
-    inlines = [VideoInline, PromptInline, PollInline, WordCloudInline]
+    inlines = [VideoInline, PromptInline, PollInline, WordCloudInline, RankingInline]
     list_select_related = ["deck"]
 
     @admin.display(description="On the shared screen")

@@ -98,6 +98,19 @@ STATEMENTS_MAX = 6  # the most statements one rating scale asks people to rate
 
 
 @dataclass
+class RankingData:
+    """A ranking: each person puts the items in order; the room sees the combined order."""
+
+    key: str
+    question: str
+    items: list[str]
+
+
+RANKING_ITEMS = (2, 10)  # the fewest and most items a ranking may have
+RANKING_ITEM_MAX = 200  # characters in one item
+
+
+@dataclass
 class SlideData:
     number: int
     key: str
@@ -109,6 +122,7 @@ class SlideData:
     prompt: PromptData | None = None
     words: WordsData | None = None
     rating: RatingData | None = None
+    ranking: RankingData | None = None
 
 
 @dataclass
@@ -174,6 +188,7 @@ class DeckData:
             raw["prompt"] = PromptData(**raw["prompt"]) if raw.get("prompt") else None
             raw["words"] = WordsData(**raw["words"]) if raw.get("words") else None
             raw["rating"] = RatingData(**raw["rating"]) if raw.get("rating") else None
+            raw["ranking"] = RankingData(**raw["ranking"]) if raw.get("ranking") else None
             slides.append(SlideData(**raw))
         questions = []
         for raw in data["questions"]:
@@ -462,7 +477,7 @@ def _read_slide(path: Path, number: int, key: str, problems: list[Problem]) -> S
         (),
         doc.data,
         required=("title",),
-        optional=("videos", "poll", "prompt", "words", "rating"),
+        optional=("videos", "poll", "prompt", "words", "rating", "ranking"),
     )
     if top is None:
         return None
@@ -537,6 +552,8 @@ def _read_slide(path: Path, number: int, key: str, problems: list[Problem]) -> S
             )
     if top.get("rating") is not None:
         slide.rating = _read_rating(doc, top["rating"])
+    if top.get("ranking") is not None:
+        slide.ranking = _read_ranking(doc, top["ranking"])
     slide._doc = doc  # type: ignore[attr-defined]
     return slide
 
@@ -579,6 +596,39 @@ def _read_rating(doc: _Yaml, raw: Any) -> RatingData | None:
         high=high,
         low_label=doc.text((*at, "low_label"), item.get("low_label"), blank=True, max_length=80),
         high_label=doc.text((*at, "high_label"), item.get("high_label"), blank=True, max_length=80),
+    )
+
+
+def _read_ranking(doc: _Yaml, value: Any) -> RankingData | None:
+    """A slide's `ranking:` block: a key, a question and 2 to 10 distinct, non-empty items."""
+    item = doc.mapping(("ranking",), value, required=("key", "question", "items"))
+    if item is None:
+        return None
+    fewest, most = RANKING_ITEMS
+    items: list[str] = []
+    listed = doc.listing(("ranking", "items"), item["items"], min_items=fewest)
+    if len(listed) > most:
+        doc.problem(("ranking", "items"), f"a ranking has at most {most} items, not {len(listed)}.")
+    for index, entry in enumerate(listed):
+        at = ("ranking", "items", index)
+        if not isinstance(entry, str) or not entry.strip():
+            doc.problem(
+                at,
+                f"a ranking item must be non-empty text, not {entry!r} "
+                "(quote Yes, No, On and Off: YAML reads them as true/false).",
+            )
+            continue
+        entry = entry.strip()
+        if len(entry) > RANKING_ITEM_MAX:
+            doc.problem(at, f"a ranking item is longer than {RANKING_ITEM_MAX} characters.")
+        elif entry.casefold() in {seen.casefold() for seen in items}:
+            doc.problem(at, f"the ranking item “{entry}” is listed twice.")
+        else:
+            items.append(entry)
+    return RankingData(
+        key=doc.key(("ranking", "key"), item["key"]),
+        question=doc.text(("ranking", "question"), item["question"], max_length=300),
+        items=items,
     )
 
 
@@ -724,6 +774,7 @@ def _check_across_files(deck: DeckData, quiz_doc: _Yaml | None, problems: list[P
         items = (
             ("poll", slide.poll), ("prompt", slide.prompt), ("words", slide.words),
             ("rating", slide.rating),
+            ("ranking", slide.ranking),
         )  # fmt: skip
         for kind, item in items:
             if item is None:
@@ -871,6 +922,12 @@ def deck_files(deck: DeckData) -> dict[str, str]:
                 **({"low_label": slide.rating.low_label} if slide.rating.low_label else {}),
                 **({"high_label": slide.rating.high_label} if slide.rating.high_label else {}),
                 "statements": list(slide.rating.statements),
+            }
+        if slide.ranking:
+            front["ranking"] = {
+                "key": slide.ranking.key,
+                "question": slide.ranking.question,
+                "items": list(slide.ranking.items),
             }
         text = f"---\n{_dump(front)}---\n"
         if slide.body:

@@ -11,13 +11,14 @@ from slides.content import (
     PollData,
     PromptData,
     QuestionData,
+    RankingData,
     RatingData,
     SegmentData,
     SlideData,
     VideoData,
     WordsData,
 )
-from slides.models import Deck, Poll, Prompt, RatingScale, Slide, WordCloud
+from slides.models import Deck, Poll, Prompt, Ranking, RatingScale, Slide, WordCloud
 
 
 def deck_data(deck: Deck) -> DeckData:
@@ -31,6 +32,7 @@ def deck_data(deck: Deck) -> DeckData:
             Prefetch("prompt", queryset=Prompt.objects.all()),
             Prefetch("wordcloud", queryset=WordCloud.objects.all()),
             Prefetch("rating", queryset=RatingScale.objects.prefetch_related("statements")),
+            Prefetch("ranking", queryset=Ranking.objects.prefetch_related("items")),
         )
     )
     questions = (
@@ -45,6 +47,7 @@ def deck_data(deck: Deck) -> DeckData:
         prompt = getattr(slide, "prompt", None)
         words = getattr(slide, "wordcloud", None)
         rating = getattr(slide, "rating", None)
+        ranking = getattr(slide, "ranking", None)
         slide_data.append(
             SlideData(
                 number=slide.number,
@@ -76,6 +79,12 @@ def deck_data(deck: Deck) -> DeckData:
                     high=rating.high,
                     low_label=rating.low_label,
                     high_label=rating.high_label,
+                ),
+                ranking=ranking
+                and RankingData(
+                    key=ranking.key,
+                    question=ranking.question,
+                    items=[item.text for item in ranking.items.all()],
                 ),
             )
         )

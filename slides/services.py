@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models, transaction
 
 from slides.content import DeckData, read_deck_folder
-from slides.models import Deck, Poll, Prompt, RatingScale, Slide, WordCloud
+from slides.models import Deck, Poll, Prompt, Ranking, RatingScale, Slide, WordCloud
 
 
 def _sync(
@@ -41,8 +41,8 @@ def _sync(
 def _sync_one(
     model: type[models.Model], *, slide: Slide, values: dict | None
 ) -> models.Model | None:
-    """The optional one-per-slide interaction (poll, prompt, word cloud): update, create or
-    delete."""
+    """The optional one-per-slide interaction (poll, prompt, word cloud, ranking): update,
+    create or delete."""
     if values is None:
         model.objects.filter(slide=slide).delete()
         return None
@@ -167,6 +167,21 @@ def deck_save(*, data: DeckData) -> Deck:
                     for order, text in enumerate(rating_data.statements)
                 ],
                 parent={"rating": rating},
+            )
+        ranking_data = slide_data.ranking
+        ranking = _sync_one(
+            Ranking,
+            slide=slide,
+            values=ranking_data and {"key": ranking_data.key, "question": ranking_data.question},
+        )
+        if ranking is not None:
+            _sync(
+                ranking.items.all(),
+                match="order",
+                rows=[
+                    {"order": order, "text": text} for order, text in enumerate(ranking_data.items)
+                ],
+                parent={"ranking": ranking},
             )
         poll_data = slide_data.poll
         poll = _sync_one(

@@ -26,6 +26,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from sessions.domain.borda import borda, is_order
 from sessions.domain.permissions import Actor, check
 from sessions.domain.ratingcount import rating_results
 from sessions.domain.selectors import opened_interactions
@@ -182,6 +183,22 @@ def _rating_results(item: Interaction, responses: list[Response]) -> Results:
         results.counts += [
             Count(f"{result.text}: rated {bar.value}", bar.count) for bar in result.bars()
         ]
+    return results
+
+
+@exports(Kind.RANKING)
+def _ranking_results(item: Interaction, responses: list[Response]) -> Results:
+    results = Results(header=("Participant", "Order", "Answered at"))
+    for r in responses:
+        if not is_order(r.choices, len(item.options)):
+            continue
+        order = "; ".join(f"{place}. {item.options[i]}" for place, i in enumerate(r.choices, 1))
+        results.rows.append((r.participant.team_label, order, r.updated_at))
+    combined, ranked = borda(item.options, [r.choices for r in responses])
+    results.counts = [
+        Count(f"{row.place}. {row.text} (Borda score)", row.score) for row in combined
+    ]
+    results.counts.append(Count("People who ranked the items", ranked))
     return results
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from sessions.domain.guards import get_interaction, lock_run, require_open
 from sessions.domain.once import first_submission
 from sessions.domain.permissions import ActionError, Actor, check
+from sessions.domain.rankings import ranking_items_check
 from sessions.domain.ratings import scale_check
 from sessions.live import activity
 from sessions.live.publish import publish_live
@@ -64,6 +65,14 @@ def sync_deck_interactions(run: Run) -> None:
                 "scale_high": slide.rating.high,
                 "low_label": slide.rating.low_label,
                 "high_label": slide.rating.high_label,
+                "results_visible": run.poll_results_visible,
+            }
+        if slide.ranking:
+            wanted[slide.ranking.key] = {
+                "kind": Kind.RANKING,
+                "slide_number": slide.number,
+                "text": slide.ranking.question,
+                "options": slide.ranking.items,
                 "results_visible": run.poll_results_visible,
             }
     for question in deck.questions:
@@ -174,7 +183,9 @@ def interaction_results(*, run: Run, actor: Actor, interaction: int, visible: bo
     check("interaction.results", actor, run.current_segment)
     item = get_interaction(run, interaction)
     if item.kind not in RESULTS_SHOWN:
-        raise ActionError("Only polls, word clouds and rating scales have results to show.")
+        raise ActionError(
+            "Only polls, word clouds, rating scales and rankings have results to show."
+        )
     item.results_visible = visible
     item.save(update_fields=["results_visible"])
     publish_live(run, "interaction.results")
@@ -187,15 +198,16 @@ def interaction_create(
     multiple: bool = False, max_words: int = 3, scale_low: int = 1, scale_high: int = 5,
     low_label: str = "", high_label: str = "", token: str | None = None,
 ) -> Interaction | None:  # fmt: skip
-    """An ad-hoc prompt, poll, word cloud or rating scale, opened at once. A repeat of the
-    same submission (`token`, see once.py) opens nothing more and returns None: the first
-    one's card clears the form."""
+    """An ad-hoc prompt, poll, word cloud, rating scale (its statements in `options`) or
+    ranking (its items in `options`), opened at once. A repeat of the same submission
+    (`token`, see once.py) opens nothing more and returns None: the first one's card clears
+    the form."""
     run = lock_run(run)
     check("interaction.create", actor, run.current_segment)
     require_open(run)
     text = text.strip()
-    if kind not in (Kind.PROMPT, Kind.POLL, Kind.WORDS, Kind.RATING):
-        raise ActionError("Make a prompt, a poll, a word cloud or a rating scale.")
+    if kind not in (Kind.PROMPT, Kind.POLL, Kind.WORDS, Kind.RATING, Kind.RANKING):
+        raise ActionError("Make a prompt, a poll, a word cloud, a rating scale or a ranking.")
     if kind == Kind.WORDS and not 1 <= max_words <= WORDS_MAX:
         raise ActionError(f"A word cloud asks for 1 to {WORDS_MAX} words each.")
     if not text or len(text) > 300:
@@ -210,9 +222,11 @@ def interaction_create(
         low_label, high_label = low_label.strip(), high_label.strip()
         if len(low_label) > 80 or len(high_label) > 80:
             raise ActionError("Keep the scale's labels under 80 characters.")
-    if len(set(options)) != len(options):
+    if kind in (Kind.POLL, Kind.RATING) and len(set(options)) != len(options):
         raise ActionError("Each option must be different.")
-    if any(len(option) > 120 for option in options):
+    if kind == Kind.RANKING:
+        ranking_items_check(options)
+    elif any(len(option) > 120 for option in options):
         raise ActionError("Keep each option under 120 characters.")
     with first_submission(run.pk, actor, token) as first:
         if not first:
@@ -223,7 +237,7 @@ def interaction_create(
             kind=kind,
             key=f"adhoc-{count + 1}",
             text=text,
-            options=options if kind in (Kind.POLL, Kind.RATING) else [],
+            options=options if kind in (Kind.POLL, Kind.RATING, Kind.RANKING) else [],
             multiple=multiple and kind == Kind.POLL,
             max_words=max_words if kind == Kind.WORDS else 3,
             **(

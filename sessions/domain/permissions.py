@@ -55,6 +55,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "answer.words": frozenset({PARTICIPANT}),
     "answer.rate": frozenset({PARTICIPANT}),
     "words.hide": TEAM,
+    "answer.rank": frozenset({PARTICIPANT}),
     "scoreboard.join": frozenset({PARTICIPANT}),
     # breakout groups
     "breakout.start": frozenset({FACILITATOR, HOST}),

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from sessions.domain import hotsql
 from sessions.domain.agenda import HANDOFF_SECONDS, AgendaStatus, agenda_status
+from sessions.domain.borda import RankedItem, borda
 from sessions.domain.permissions import PRESENTER, Actor
 from sessions.domain.ratingcount import StatementResult, rating_results
 from sessions.domain.wordcount import WORD_MAX, CloudWord, cloud
@@ -323,6 +324,7 @@ class InteractionView:
     hidden_words: list[str] = field(default_factory=list)  # word clouds: taken off by the team
     cloud_more: int = 0  # word clouds: words sent, fewer people each, not shown live
     ratings: list[StatementResult] = field(default_factory=list)  # rating scales, by statement
+    ranking: list[RankedItem] = field(default_factory=list)  # rankings: the combined order
 
     @property
     def revealed(self) -> bool:
@@ -344,6 +346,11 @@ class InteractionView:
     def results_toggle(self) -> bool:
         """The team may show or hide its results to the room."""
         return self.item.kind in RESULTS_SHOWN
+
+    @property
+    def ranking_most(self) -> int:
+        """Rankings: the most an item can score (first in everyone's order)."""
+        return self.answered * max(0, len(self.item.options) - 1)
 
 
 def current_interactions(run: Run) -> list[Interaction]:
@@ -376,6 +383,8 @@ def interaction_view(
         return _cloud_view(item, audience=audience, now=now, whole=not with_responses)
     if item.kind == Kind.RATING:
         return _rating_view(item, audience=audience, now=now)
+    if item.kind == Kind.RANKING:
+        return _ranking_view(item, audience=audience, now=now)
     rows = list(item.responses.values_list("choices", "text", "passed", "volunteer"))
     view = InteractionView(
         item=item,
@@ -470,6 +479,23 @@ def _rating_view(item: Interaction, *, audience: str, now: datetime) -> Interact
     view.timed_out = item.state == State.OPEN and not view.accepting
     if audience == "staff" or view.public_results:
         view.ratings = rating_results(item, given)
+    return view
+
+
+def _ranking_view(item: Interaction, *, audience: str, now: datetime) -> InteractionView:
+    """A ranking: how many ranked, and the combined order (Borda count) for the team always,
+    for phones and the screen once its results are shown."""
+    ranked, count = borda(item.options, item.responses.values_list("choices", flat=True))
+    view = InteractionView(
+        item=item,
+        answered=count,
+        accepting=item.accepting(now),
+        closes_at_ms=_ms(item.closes_at) if item.closes_at else None,
+        public_results=item.results_visible,
+    )
+    view.timed_out = item.state == State.OPEN and not view.accepting
+    if audience == "staff" or view.public_results:
+        view.ranking = ranked
     return view
 
 
@@ -807,6 +833,11 @@ def participant_records(participant: Participant) -> dict:
     }
 
 
+def answer_order(item: Interaction, response: Response) -> list[str]:
+    """A ranking's items in one person's order, their top first."""
+    return [item.options[i] for i in response.choices if 0 <= i < len(item.options)]
+
+
 def participant_export(run: Run, participant: Participant, records: dict) -> dict:
     """The same records as plain data, for the participant to download and keep."""
 
@@ -835,6 +866,9 @@ def participant_export(run: Run, participant: Participant, records: dict) -> dic
             answer["rated"] = [
                 {"statement": statement, "rating": rating} for statement, rating in response.ratings
             ]
+        if item.kind == Kind.RANKING:
+            answer.pop("chose")  # every item is in a ranking: what matters is their order
+            answer["ranked_top_first"] = answer_order(item, response)
         answers.append(answer)
     return {
         "workshop": {

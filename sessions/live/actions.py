@@ -22,6 +22,7 @@ from sessions.domain import (
     participants,
     questions,
     quiz,
+    rankings,
     ratings,
     runs,
     wordclouds,
@@ -120,6 +121,14 @@ def words(value: Any) -> list[str]:
     if not all(isinstance(item, str) and len(item) <= 200 for item in value):
         raise ValueError
     return [clean_text(item) for item in value]
+
+
+def order(value: Any) -> list[int]:
+    """A ranking's order: item indexes, top first (a form's hidden inputs send them as
+    strings). Whether it is every item once is the service's to say."""
+    if not isinstance(value, list) or len(value) > 20:
+        raise ValueError
+    return [index(item) for item in value]
 
 
 @dataclass(frozen=True)
@@ -305,6 +314,7 @@ REGISTRY: dict[str, ActionSpec] = {
             word=text,
             optional={"hidden": boolean},
         ),
+        _spec("answer.rank", rankings.answer_rank, interaction=positive_int, order=order),
         _spec("scoreboard.join", quiz.scoreboard_join, joined=boolean),
         # breakout groups
         _spec(

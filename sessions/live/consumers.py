@@ -24,6 +24,7 @@ from django.utils.html import escape
 from dpup_workshop.fastpath.websocket import FastWebsocketConsumer
 from sessions.domain import answers, team
 from sessions.domain.permissions import ActionError, Actor, PermissionDenied, check
+from sessions.domain.rankings import Rank
 from sessions.domain.ratings import Rate
 from sessions.domain.selectors import actor_for_participant, actor_for_user, participant_for_socket
 from sessions.domain.sessionkeys import participant_ids
@@ -42,6 +43,7 @@ BATCHED = {
     "answer.choose": (answers.Choose, ("choice",)),
     "answer.words": (Words, ()),
     "answer.rate": (Rate, ("statement",)),
+    "answer.rank": (Rank, ()),
 }
 # A team view whose browser is no longer signed in (logged out, session expired, password
 # changed): logging in again is the fix, not asking for access.

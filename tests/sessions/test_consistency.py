@@ -34,6 +34,7 @@ from sessions.domain import (
     participants,
     questions,
     quiz,
+    rankings,
     ratings,
     runs,
     wordclouds,
@@ -344,6 +345,25 @@ def _(room):
 @case("words.hide")
 def _(room):
     return {"interaction": _word_cloud(room), "word": "trust"}
+
+
+def _ranking(room) -> int:
+    """An ad-hoc ranking with its results shown, and someone else's order in it."""
+    item = interactions.interaction_create(
+        run=room.run, actor=staff(room), kind="ranking", text="Order?", options=["A", "B", "C"]
+    )
+    interactions.interaction_results(
+        run=room.run, actor=staff(room), interaction=item.pk, visible=True
+    )
+    rankings.answer_rank(
+        run=room.run, actor=room.actor("sam"), interaction=item.pk, order=[2, 0, 1]
+    )
+    return item.pk
+
+
+@case("answer.rank", sender="aroha")
+def _(room):
+    return {"interaction": _ranking(room), "order": ["1", "2", "0"]}
 
 
 @case("scoreboard.join", sender="aroha")
