@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
 
+from slides.content import STATEMENTS_MAX
 from slides.fit import deck_problems, describe, slide_fit
 from slides.models import (
     Deck,
@@ -13,6 +14,7 @@ from slides.models import (
     PollOption,
     Prompt,
     Ranking,
+    RatingScale,
     Role,
     Segment,
     Slide,
@@ -243,6 +245,25 @@ class RankingInline(admin.StackedInline):
     fields = ["key", "question", "lines"]
 
 
+class RatingScaleForm(OnePerLineInlineForm):
+    lines_of = "statements"
+    lines_label = "Statements to rate, one per line"
+    fewest, most = 1, STATEMENTS_MAX
+
+    class Meta:
+        model = RatingScale
+        fields = ["key", "question", "low", "high", "low_label", "high_label", "lines"]
+
+
+class RatingScaleInline(admin.StackedInline):
+    model = RatingScale
+    form = RatingScaleForm
+    extra = 0
+    max_num = 1
+    verbose_name = "rating scale"
+    fields = ["key", "question", ("low", "high"), ("low_label", "high_label"), "lines"]
+
+
 class WordCloudInline(admin.StackedInline):
     model = WordCloud
     extra = 0
@@ -259,7 +280,9 @@ class SlideAdmin(TellsAboutStartedRuns, admin.ModelAdmin):
     ordering = ["deck", "number"]
     fields = ["deck", "number", "key", "title", "body", "notes", "preview", "on_the_screen"]
     readonly_fields = ["preview", "on_the_screen"]
-    inlines = [VideoInline, PromptInline, PollInline, WordCloudInline, RankingInline]
+    inlines = [
+        VideoInline, PromptInline, PollInline, WordCloudInline, RatingScaleInline, RankingInline,
+    ]  # fmt: skip
     list_select_related = ["deck"]
 
     @admin.display(description="On the shared screen")
