@@ -10,7 +10,8 @@ from django.db import transaction
 FACILITATORS = "Facilitators"
 # Facilitators prepare workshops: they may edit decks, slides, agenda and quiz in admin.
 EDITABLE = ["deck", "decklink", "segment", "slide", "video", "prompt", "poll", "polloption",
-            "wordcloud", "ranking", "rankingitem", "question", "choice"]  # fmt: skip
+            "wordcloud", "ratingscale", "ratingstatement", "ranking", "rankingitem", "opentext",
+            "question", "choice"]  # fmt: skip
 
 
 class Command(BaseCommand):
