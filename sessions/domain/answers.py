@@ -196,7 +196,8 @@ def _write_choices(new: list[Response], changed: list[Response], now) -> None:
     with connection.cursor() as cursor:
         if new:
             columns = ("interaction_id", "participant_id", "choices", "words", "text", "passed",
-                       "volunteer", "shortlisted", "shown", "updated_at")  # fmt: skip
+                       "volunteer", "shortlisted", "shown", "hidden", "kept",
+                       "updated_at")  # fmt: skip
             no_words = words_field.get_db_prep_save([], connection)
             cursor.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - names from the model
@@ -212,6 +213,8 @@ def _write_choices(new: list[Response], changed: list[Response], now) -> None:
                         False,
                         False,
                         False,
+                        False,  # hidden (open questions only)
+                        False,  # kept (open questions only)
                         stamp,
                     )  # fmt: skip
                     for r in new
