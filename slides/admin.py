@@ -9,6 +9,7 @@ from slides.fit import deck_problems, describe, slide_fit
 from slides.models import (
     Deck,
     DeckLink,
+    OpenText,
     Poll,
     PollOption,
     Prompt,
@@ -125,6 +126,12 @@ class WordCloudInline(admin.StackedInline):
     verbose_name = "word cloud"
 
 
+class OpenTextInline(admin.StackedInline):
+    model = OpenText
+    extra = 0
+    max_num = 1
+
+
 @admin.register(Slide)
 class SlideAdmin(TellsAboutStartedRuns, admin.ModelAdmin):
     list_display = ["number", "title", "deck", "preview"]
@@ -134,7 +141,7 @@ class SlideAdmin(TellsAboutStartedRuns, admin.ModelAdmin):
     ordering = ["deck", "number"]
     fields = ["deck", "number", "key", "title", "body", "notes", "preview", "on_the_screen"]
     readonly_fields = ["preview", "on_the_screen"]
-    inlines = [VideoInline, PromptInline, PollInline, WordCloudInline]
+    inlines = [VideoInline, PromptInline, PollInline, WordCloudInline, OpenTextInline]
     list_select_related = ["deck"]
 
     @admin.display(description="On the shared screen")

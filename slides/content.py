@@ -81,6 +81,14 @@ WORDS_MAX = 10  # the most words a word cloud may ask each person for
 
 
 @dataclass
+class OpenData:
+    """An open question: each person writes an answer the team reads (not shared aloud)."""
+
+    key: str
+    question: str
+
+
+@dataclass
 class SlideData:
     number: int
     key: str
@@ -91,6 +99,7 @@ class SlideData:
     poll: PollData | None = None
     prompt: PromptData | None = None
     words: WordsData | None = None
+    open: OpenData | None = None
 
 
 @dataclass
@@ -155,6 +164,7 @@ class DeckData:
             raw["poll"] = PollData(**raw["poll"]) if raw.get("poll") else None
             raw["prompt"] = PromptData(**raw["prompt"]) if raw.get("prompt") else None
             raw["words"] = WordsData(**raw["words"]) if raw.get("words") else None
+            raw["open"] = OpenData(**raw["open"]) if raw.get("open") else None
             slides.append(SlideData(**raw))
         questions = []
         for raw in data["questions"]:
@@ -440,7 +450,7 @@ def _read_slide(path: Path, number: int, key: str, problems: list[Problem]) -> S
     else:
         body, notes, notes_start = "\n".join(rest), "", 0
     top = doc.mapping(
-        (), doc.data, required=("title",), optional=("videos", "poll", "prompt", "words")
+        (), doc.data, required=("title",), optional=("videos", "poll", "prompt", "words", "open")
     )
     if top is None:
         return None
@@ -512,6 +522,13 @@ def _read_slide(path: Path, number: int, key: str, problems: list[Problem]) -> S
                 key=doc.key(("words", "key"), item["key"]),
                 question=doc.text(("words", "question"), item["question"], max_length=300),
                 max_words=min(max_words, WORDS_MAX),
+            )
+    if top.get("open") is not None:
+        item = doc.mapping(("open",), top["open"], required=("key", "question"))
+        if item is not None:
+            slide.open = OpenData(
+                key=doc.key(("open", "key"), item["key"]),
+                question=doc.text(("open", "question"), item["question"], max_length=300),
             )
     slide._doc = doc  # type: ignore[attr-defined]
     return slide
@@ -657,6 +674,7 @@ def _check_across_files(deck: DeckData, quiz_doc: _Yaml | None, problems: list[P
     for slide in deck.slides:
         doc: _Yaml = slide._doc  # type: ignore[attr-defined]
         items = (("poll", slide.poll), ("prompt", slide.prompt), ("words", slide.words))
+        items += (("open", slide.open),)
         for kind, item in items:
             if item is None:
                 continue
@@ -794,6 +812,8 @@ def deck_files(deck: DeckData) -> dict[str, str]:
                 "question": slide.words.question,
                 "max_words": slide.words.max_words,
             }
+        if slide.open:
+            front["open"] = {"key": slide.open.key, "question": slide.open.question}
         text = f"---\n{_dump(front)}---\n"
         if slide.body:
             text += f"{slide.body}\n"

@@ -8,6 +8,7 @@ from quiz.models import Question
 from slides.content import (
     ChoiceData,
     DeckData,
+    OpenData,
     PollData,
     PromptData,
     QuestionData,
@@ -16,7 +17,7 @@ from slides.content import (
     VideoData,
     WordsData,
 )
-from slides.models import Deck, Poll, Prompt, Slide, WordCloud
+from slides.models import Deck, OpenText, Poll, Prompt, Slide, WordCloud
 
 
 def deck_data(deck: Deck) -> DeckData:
@@ -29,6 +30,7 @@ def deck_data(deck: Deck) -> DeckData:
             Prefetch("poll", queryset=Poll.objects.prefetch_related("options")),
             Prefetch("prompt", queryset=Prompt.objects.all()),
             Prefetch("wordcloud", queryset=WordCloud.objects.all()),
+            Prefetch("opentext", queryset=OpenText.objects.all()),
         )
     )
     questions = (
@@ -42,6 +44,7 @@ def deck_data(deck: Deck) -> DeckData:
         poll = getattr(slide, "poll", None)
         prompt = getattr(slide, "prompt", None)
         words = getattr(slide, "wordcloud", None)
+        opentext = getattr(slide, "opentext", None)
         slide_data.append(
             SlideData(
                 number=slide.number,
@@ -64,6 +67,7 @@ def deck_data(deck: Deck) -> DeckData:
                 and PromptData(key=prompt.key, text=prompt.text, breakouts=prompt.breakouts),
                 words=words
                 and WordsData(key=words.key, question=words.question, max_words=words.max_words),
+                open=opentext and OpenData(key=opentext.key, question=opentext.question),
             )
         )
     return DeckData(

@@ -53,6 +53,13 @@ def sync_deck_interactions(run: Run) -> None:
                 "max_words": slide.words.max_words,
                 "results_visible": run.poll_results_visible,
             }
+        if slide.open:
+            wanted[slide.open.key] = {
+                "kind": Kind.TEXT,
+                "slide_number": slide.number,
+                "text": slide.open.question,
+                "results_visible": run.poll_results_visible,
+            }
     for question in deck.questions:
         wanted[question.key] = {
             "kind": Kind.QUIZ,
@@ -155,13 +162,13 @@ def interaction_close(*, run: Run, actor: Actor, interaction: int) -> Interactio
 
 @transaction.atomic
 def interaction_results(*, run: Run, actor: Actor, interaction: int, visible: bool) -> Interaction:
-    """Show a poll's or word cloud's results to participants (and on the projector), or hide
-    them again."""
+    """Show a poll's, word cloud's or open question's results to participants (and on the
+    projector), or hide them again."""
     run = lock_run(run)
     check("interaction.results", actor, run.current_segment)
     item = get_interaction(run, interaction)
-    if item.kind not in (Kind.POLL, Kind.WORDS):
-        raise ActionError("Only polls and word clouds have results to show.")
+    if item.kind not in (Kind.POLL, Kind.WORDS, Kind.TEXT):
+        raise ActionError("Only polls, word clouds and open questions have results to show.")
     item.results_visible = visible
     item.save(update_fields=["results_visible"])
     publish_live(run, "interaction.results")
@@ -173,15 +180,15 @@ def interaction_create(
     *, run: Run, actor: Actor, kind: str, text: str, options: list[str] | None = None,
     multiple: bool = False, max_words: int = 3, token: str | None = None,
 ) -> Interaction | None:  # fmt: skip
-    """An ad-hoc prompt, poll or word cloud, opened at once. A repeat of the same submission
-    (`token`, see once.py) opens nothing more and returns None: the first one's card clears
-    the form."""
+    """An ad-hoc prompt, poll, word cloud or open question, opened at once. A repeat of the
+    same submission (`token`, see once.py) opens nothing more and returns None: the first
+    one's card clears the form."""
     run = lock_run(run)
     check("interaction.create", actor, run.current_segment)
     require_open(run)
     text = text.strip()
-    if kind not in (Kind.PROMPT, Kind.POLL, Kind.WORDS):
-        raise ActionError("Make a prompt, a poll or a word cloud.")
+    if kind not in (Kind.PROMPT, Kind.POLL, Kind.WORDS, Kind.TEXT):
+        raise ActionError("Make a prompt, a poll, a word cloud or an open question.")
     if kind == Kind.WORDS and not 1 <= max_words <= WORDS_MAX:
         raise ActionError(f"A word cloud asks for 1 to {WORDS_MAX} words each.")
     if not text or len(text) > 300:

@@ -54,6 +54,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "answer.volunteer": frozenset({PARTICIPANT}),
     "answer.words": frozenset({PARTICIPANT}),
     "words.hide": TEAM,
+    "answer.text": frozenset({PARTICIPANT}),
+    "text.hide": TEAM,
+    "text.keep": TEAM,
     "scoreboard.join": frozenset({PARTICIPANT}),
     # breakout groups
     "breakout.start": frozenset({FACILITATOR, HOST}),

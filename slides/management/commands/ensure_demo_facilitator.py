@@ -10,7 +10,7 @@ from django.db import transaction
 FACILITATORS = "Facilitators"
 # Facilitators prepare workshops: they may edit decks, slides, agenda and quiz in admin.
 EDITABLE = ["deck", "decklink", "segment", "slide", "video", "prompt", "poll", "polloption",
-            "wordcloud", "question", "choice"]  # fmt: skip
+            "wordcloud", "opentext", "question", "choice"]  # fmt: skip
 
 
 class Command(BaseCommand):
