@@ -452,7 +452,7 @@ class Kind(models.TextChoices):
 
 
 # Interactions with live results the team shows to the room when it chooses.
-RESULTS_SHOWN = (Kind.POLL, Kind.WORDS, Kind.RATING, Kind.RANKING)
+RESULTS_SHOWN = (Kind.POLL, Kind.WORDS, Kind.RATING, Kind.RANKING, Kind.TEXT)
 
 
 class State(models.TextChoices):

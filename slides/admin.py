@@ -10,6 +10,7 @@ from slides.fit import deck_problems, describe, slide_fit
 from slides.models import (
     Deck,
     DeckLink,
+    OpenText,
     Poll,
     PollOption,
     Prompt,
@@ -271,6 +272,12 @@ class WordCloudInline(admin.StackedInline):
     verbose_name = "word cloud"
 
 
+class OpenTextInline(admin.StackedInline):
+    model = OpenText
+    extra = 0
+    max_num = 1
+
+
 @admin.register(Slide)
 class SlideAdmin(TellsAboutStartedRuns, admin.ModelAdmin):
     list_display = ["number", "title", "deck", "preview"]
@@ -282,6 +289,7 @@ class SlideAdmin(TellsAboutStartedRuns, admin.ModelAdmin):
     readonly_fields = ["preview", "on_the_screen"]
     inlines = [
         VideoInline, PromptInline, PollInline, WordCloudInline, RatingScaleInline, RankingInline,
+        OpenTextInline,
     ]  # fmt: skip
     list_select_related = ["deck"]
 

@@ -111,6 +111,14 @@ RANKING_ITEM_MAX = 200  # characters in one item
 
 
 @dataclass
+class OpenData:
+    """An open question: each person writes an answer the team reads (not shared aloud)."""
+
+    key: str
+    question: str
+
+
+@dataclass
 class SlideData:
     number: int
     key: str
@@ -123,6 +131,7 @@ class SlideData:
     words: WordsData | None = None
     rating: RatingData | None = None
     ranking: RankingData | None = None
+    open: OpenData | None = None
 
 
 @dataclass
@@ -189,6 +198,7 @@ class DeckData:
             raw["words"] = WordsData(**raw["words"]) if raw.get("words") else None
             raw["rating"] = RatingData(**raw["rating"]) if raw.get("rating") else None
             raw["ranking"] = RankingData(**raw["ranking"]) if raw.get("ranking") else None
+            raw["open"] = OpenData(**raw["open"]) if raw.get("open") else None
             slides.append(SlideData(**raw))
         questions = []
         for raw in data["questions"]:
@@ -477,7 +487,7 @@ def _read_slide(path: Path, number: int, key: str, problems: list[Problem]) -> S
         (),
         doc.data,
         required=("title",),
-        optional=("videos", "poll", "prompt", "words", "rating", "ranking"),
+        optional=("videos", "poll", "prompt", "words", "rating", "ranking", "open"),
     )
     if top is None:
         return None
@@ -554,6 +564,13 @@ def _read_slide(path: Path, number: int, key: str, problems: list[Problem]) -> S
         slide.rating = _read_rating(doc, top["rating"])
     if top.get("ranking") is not None:
         slide.ranking = _read_ranking(doc, top["ranking"])
+    if top.get("open") is not None:
+        item = doc.mapping(("open",), top["open"], required=("key", "question"))
+        if item is not None:
+            slide.open = OpenData(
+                key=doc.key(("open", "key"), item["key"]),
+                question=doc.text(("open", "question"), item["question"], max_length=300),
+            )
     slide._doc = doc  # type: ignore[attr-defined]
     return slide
 
@@ -773,8 +790,7 @@ def _check_across_files(deck: DeckData, quiz_doc: _Yaml | None, problems: list[P
         doc: _Yaml = slide._doc  # type: ignore[attr-defined]
         items = (
             ("poll", slide.poll), ("prompt", slide.prompt), ("words", slide.words),
-            ("rating", slide.rating),
-            ("ranking", slide.ranking),
+            ("rating", slide.rating), ("ranking", slide.ranking), ("open", slide.open),
         )  # fmt: skip
         for kind, item in items:
             if item is None:
@@ -929,6 +945,8 @@ def deck_files(deck: DeckData) -> dict[str, str]:
                 "question": slide.ranking.question,
                 "items": list(slide.ranking.items),
             }
+        if slide.open:
+            front["open"] = {"key": slide.open.key, "question": slide.open.question}
         text = f"---\n{_dump(front)}---\n"
         if slide.body:
             text += f"{slide.body}\n"

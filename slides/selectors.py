@@ -8,6 +8,7 @@ from quiz.models import Question
 from slides.content import (
     ChoiceData,
     DeckData,
+    OpenData,
     PollData,
     PromptData,
     QuestionData,
@@ -18,7 +19,7 @@ from slides.content import (
     VideoData,
     WordsData,
 )
-from slides.models import Deck, Poll, Prompt, Ranking, RatingScale, Slide, WordCloud
+from slides.models import Deck, OpenText, Poll, Prompt, Ranking, RatingScale, Slide, WordCloud
 
 
 def deck_data(deck: Deck) -> DeckData:
@@ -33,6 +34,7 @@ def deck_data(deck: Deck) -> DeckData:
             Prefetch("wordcloud", queryset=WordCloud.objects.all()),
             Prefetch("rating", queryset=RatingScale.objects.prefetch_related("statements")),
             Prefetch("ranking", queryset=Ranking.objects.prefetch_related("items")),
+            Prefetch("opentext", queryset=OpenText.objects.all()),
         )
     )
     questions = (
@@ -48,6 +50,7 @@ def deck_data(deck: Deck) -> DeckData:
         words = getattr(slide, "wordcloud", None)
         rating = getattr(slide, "rating", None)
         ranking = getattr(slide, "ranking", None)
+        opentext = getattr(slide, "opentext", None)
         slide_data.append(
             SlideData(
                 number=slide.number,
@@ -86,6 +89,7 @@ def deck_data(deck: Deck) -> DeckData:
                     question=ranking.question,
                     items=[item.text for item in ranking.items.all()],
                 ),
+                open=opentext and OpenData(key=opentext.key, question=opentext.question),
             )
         )
     return DeckData(

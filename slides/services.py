@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models, transaction
 
 from slides.content import DeckData, read_deck_folder
-from slides.models import Deck, Poll, Prompt, Ranking, RatingScale, Slide, WordCloud
+from slides.models import Deck, OpenText, Poll, Prompt, Ranking, RatingScale, Slide, WordCloud
 
 
 def _sync(
@@ -183,6 +183,12 @@ def deck_save(*, data: DeckData) -> Deck:
                 ],
                 parent={"ranking": ranking},
             )
+        opened = slide_data.open
+        _sync_one(
+            OpenText,
+            slide=slide,
+            values=opened and {"key": opened.key, "question": opened.question},
+        )
         poll_data = slide_data.poll
         poll = _sync_one(
             Poll,

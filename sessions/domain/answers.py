@@ -245,8 +245,8 @@ def _write(new: list[Response], changed: list[Response], now) -> None:
                         False,
                         False,
                         False,
-                        False,
-                        False,
+                        False,  # hidden (open questions only)
+                        False,  # kept (open questions only)
                         stamp,
                     )  # fmt: skip
                     for r in new

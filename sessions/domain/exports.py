@@ -66,6 +66,9 @@ class Count:
     label: str
     number: int
     typed: bool = False
+    # Typed words the team read and kept for insights (an open question's answer): named
+    # whatever the count, which is not given.
+    kept: bool = False
 
 
 @dataclass
@@ -199,6 +202,21 @@ def _ranking_results(item: Interaction, responses: list[Response]) -> Results:
         Count(f"{row.place}. {row.text} (Borda score)", row.score) for row in combined
     ]
     results.counts.append(Count("People who ranked the items", ranked))
+    return results
+
+
+@exports(Kind.TEXT)
+def _open_results(item: Interaction, responses: list[Response]) -> Results:
+    results = Results(
+        header=("Participant", "Answer", "Hidden", "Kept for insights", "Answered at")
+    )
+    answered = [r for r in responses if r.text]
+    for r in answered:
+        results.rows.append(
+            (r.participant.team_label, r.text, _yes(r.hidden), _yes(r.kept), r.updated_at)
+        )
+    results.counts = [Count("Answers", len(answered))]
+    results.counts += [Count(r.text, 1, typed=True, kept=True) for r in answered if r.kept]
     return results
 
 
@@ -354,11 +372,13 @@ def _workbook(run: Run) -> bytes:
 
 
 INSIGHTS_HEADER = ("Slide", "Kind", "Question", "Answer", "Count")
+KEPT = "kept by the team"  # the Count of an answer the team reviewed and kept
 
 
 def _insights(run: Run) -> bytes:
     """Counts per interaction and nothing personal (DPUP's "Sharing Value"): no names, no
-    free text (shortlisting a response for the room is not a review of what it gives away about
+    free text unless the team reviewed and kept it (an open question's answers they chose;
+    shortlisting a response for the room is not a review of what it gives away about
     someone, so no response is copied out), no totals from which a hidden count could be worked out,
     and a count below INSIGHTS_MIN_COUNT written as "fewer than N". Typed answers (a word
     cloud's words) given by fewer than N people are not named at all, only counted together."""
@@ -371,9 +391,11 @@ def _insights(run: Run) -> bytes:
     rows: list[tuple[Cell, ...]] = []
     for item, results in _results(list(opened_interactions(run))):
         where = (item.slide_number, item.get_kind_display(), item.text)
-        rare = [c.number for c in results.counts if c.typed and c.number < least]
+        rare = [c.number for c in results.counts if c.typed and not c.kept and c.number < least]
         for count in results.counts:
-            if not (count.typed and count.number < least):
+            if count.kept:
+                rows.append((*where, count.label, KEPT))
+            elif not (count.typed and count.number < least):
                 rows.append((*where, count.label, shown(count.number)))
         if rare:
             rows.append((*where, f"Other answers, each given by {few} people", shown(sum(rare))))

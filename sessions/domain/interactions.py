@@ -75,6 +75,13 @@ def sync_deck_interactions(run: Run) -> None:
                 "options": slide.ranking.items,
                 "results_visible": run.poll_results_visible,
             }
+        if slide.open:
+            wanted[slide.open.key] = {
+                "kind": Kind.TEXT,
+                "slide_number": slide.number,
+                "text": slide.open.question,
+                "results_visible": run.poll_results_visible,
+            }
     for question in deck.questions:
         wanted[question.key] = {
             "kind": Kind.QUIZ,
@@ -177,14 +184,15 @@ def interaction_close(*, run: Run, actor: Actor, interaction: int) -> Interactio
 
 @transaction.atomic
 def interaction_results(*, run: Run, actor: Actor, interaction: int, visible: bool) -> Interaction:
-    """Show a poll's, word cloud's or rating scale's results to participants (and on the
-    projector), or hide them again."""
+    """Show a poll's, word cloud's, rating scale's, ranking's or open question's results to
+    participants (and on the projector), or hide them again."""
     run = lock_run(run)
     check("interaction.results", actor, run.current_segment)
     item = get_interaction(run, interaction)
     if item.kind not in RESULTS_SHOWN:
         raise ActionError(
-            "Only polls, word clouds, rating scales and rankings have results to show."
+            "Only polls, word clouds, rating scales, rankings and open questions have results "
+            "to show."
         )
     item.results_visible = visible
     item.save(update_fields=["results_visible"])
@@ -198,16 +206,18 @@ def interaction_create(
     multiple: bool = False, max_words: int = 3, scale_low: int = 1, scale_high: int = 5,
     low_label: str = "", high_label: str = "", token: str | None = None,
 ) -> Interaction | None:  # fmt: skip
-    """An ad-hoc prompt, poll, word cloud, rating scale (its statements in `options`) or
-    ranking (its items in `options`), opened at once. A repeat of the same submission
-    (`token`, see once.py) opens nothing more and returns None: the first one's card clears
-    the form."""
+    """An ad-hoc prompt, poll, word cloud, rating scale (its statements in `options`),
+    ranking (its items in `options`) or open question, opened at once. A repeat of the same
+    submission (`token`, see once.py) opens nothing more and returns None: the first one's card
+    clears the form."""
     run = lock_run(run)
     check("interaction.create", actor, run.current_segment)
     require_open(run)
     text = text.strip()
-    if kind not in (Kind.PROMPT, Kind.POLL, Kind.WORDS, Kind.RATING, Kind.RANKING):
-        raise ActionError("Make a prompt, a poll, a word cloud, a rating scale or a ranking.")
+    if kind not in (Kind.PROMPT, Kind.POLL, Kind.WORDS, Kind.RATING, Kind.RANKING, Kind.TEXT):
+        raise ActionError(
+            "Make a prompt, a poll, a word cloud, a rating scale, a ranking or an open question."
+        )
     if kind == Kind.WORDS and not 1 <= max_words <= WORDS_MAX:
         raise ActionError(f"A word cloud asks for 1 to {WORDS_MAX} words each.")
     if not text or len(text) > 300:

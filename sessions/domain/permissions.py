@@ -56,6 +56,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "answer.rate": frozenset({PARTICIPANT}),
     "words.hide": TEAM,
     "answer.rank": frozenset({PARTICIPANT}),
+    "answer.text": frozenset({PARTICIPANT}),
+    "text.hide": TEAM,
+    "text.keep": TEAM,
     "scoreboard.join": frozenset({PARTICIPANT}),
     # breakout groups
     "breakout.start": frozenset({FACILITATOR, HOST}),

@@ -325,6 +325,10 @@ class InteractionView:
     cloud_more: int = 0  # word clouds: words sent, fewer people each, not shown live
     ratings: list[StatementResult] = field(default_factory=list)  # rating scales, by statement
     ranking: list[RankedItem] = field(default_factory=list)  # rankings: the combined order
+    answers: list[Response] = field(default_factory=list)  # open questions: newest first
+    answers_more: int = 0  # open questions: answers the room may see, not in `answers`
+    answers_hidden: int = 0  # open questions: answers the team hid from the room
+    answers_kept: int = 0  # open questions: answers the team kept for insights
 
     @property
     def revealed(self) -> bool:
@@ -351,6 +355,11 @@ class InteractionView:
     def ranking_most(self) -> int:
         """Rankings: the most an item can score (first in everyone's order)."""
         return self.answered * max(0, len(self.item.options) - 1)
+
+    @property
+    def room_answers(self) -> int:
+        """Open questions: the answers the room may see (every answer the team didn't hide)."""
+        return self.answered - self.answers_hidden
 
 
 def current_interactions(run: Run) -> list[Interaction]:
@@ -385,6 +394,8 @@ def interaction_view(
         return _rating_view(item, audience=audience, now=now)
     if item.kind == Kind.RANKING:
         return _ranking_view(item, audience=audience, now=now)
+    if item.kind == Kind.TEXT:
+        return _open_view(item, audience=audience, now=now, whole=not with_responses)
     rows = list(item.responses.values_list("choices", "text", "passed", "volunteer"))
     view = InteractionView(
         item=item,
@@ -496,6 +507,35 @@ def _ranking_view(item: Interaction, *, audience: str, now: datetime) -> Interac
     view.timed_out = item.state == State.OPEN and not view.accepting
     if audience == "staff" or view.public_results:
         view.ranking = ranked
+    return view
+
+
+# A live open question shows the room its newest answers only (the screen then shows as many
+# of these as fit: static/js/opentext.js); the team sees every answer, by name.
+OPEN_SHOWN = {"participants": 10, "screen": 20}
+
+
+def _open_view(item: Interaction, *, audience: str, now: datetime, whole: bool) -> InteractionView:
+    rows = list(item.responses.exclude(text="").values_list("hidden", "kept"))
+    view = InteractionView(
+        item=item,
+        answered=len(rows),
+        accepting=item.accepting(now),
+        closes_at_ms=_ms(item.closes_at) if item.closes_at else None,
+        public_results=item.results_visible,
+        answers_hidden=sum(1 for hidden, _ in rows if hidden),
+        answers_kept=sum(1 for _, kept in rows if kept),
+    )
+    view.timed_out = item.state == State.OPEN and not view.accepting
+    newest = item.responses.exclude(text="").order_by("-updated_at", "-id")
+    if audience == "staff":
+        view.answers = list(newest.select_related("participant"))
+    elif view.public_results:
+        # Names stay out of the room's render: only the words are loaded.
+        shown = newest.filter(hidden=False).only("id", "text", "updated_at")
+        limit = len(rows) if whole else OPEN_SHOWN.get(audience, 10)
+        view.answers = list(shown[:limit])
+        view.answers_more = len(rows) - view.answers_hidden - len(view.answers)
     return view
 
 
@@ -725,18 +765,19 @@ def _personal_rows(
     breakout = Breakout._meta.db_table
     chat = ChatMessage._meta.db_table
     sql = f"""
-        SELECT 'a', interaction_id, choices, text, passed, volunteer, id, words
+        SELECT 'a', interaction_id, choices, text, passed, volunteer, id, words, hidden
           FROM {response} WHERE participant_id = %s
         UNION ALL
-        SELECT 'v', audiencequestion_id, NULL, NULL, NULL, NULL, NULL, NULL
+        SELECT 'v', audiencequestion_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL
           FROM {voters} WHERE participant_id = %s
         UNION ALL
-        SELECT 'q', id, NULL, NULL, approved, hidden, NULL, NULL
+        SELECT 'q', id, NULL, NULL, approved, hidden, NULL, NULL, NULL
           FROM {question} WHERE participant_id = %s
         UNION ALL
-        SELECT 'c', id, NULL, NULL, NULL, NULL, NULL, NULL FROM {chat} WHERE participant_id = %s
+        SELECT 'c', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+          FROM {chat} WHERE participant_id = %s
         UNION ALL
-        SELECT 'g', g.id, NULL, NULL, NULL, NULL, NULL, NULL
+        SELECT 'g', g.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL
           FROM {members} m JOIN {group} g ON g.id = m.breakoutgroup_id
           JOIN {breakout} b ON b.id = g.breakout_id
          WHERE m.participant_id = %s AND b.ended_at IS NULL
@@ -751,13 +792,15 @@ def _personal_rows(
                 json.loads(choices) if isinstance(choices, str) else choices,
                 *row[3:7],
                 json.loads(words) if isinstance(words, str) else words,
+                *row[8:],
             )
 
     answers, votes, mine, lines, group_id = {}, [], [], [], None
     unlisted = []  # their questions not in everyone's list: queued, dismissed or hidden
     with connection.cursor() as cursor:
         cursor.execute(sql, [participant_id] * 5)
-        for kind, number, choices, text, passed, volunteer, response_id, words in rows(cursor):
+        for row in rows(cursor):
+            kind, number, choices, text, passed, volunteer, response_id, words, hidden = row
             if kind == "a":
                 answers[str(number)] = {
                     "choices": choices or [],
@@ -767,6 +810,8 @@ def _personal_rows(
                     "volunteer": bool(volunteer),
                     "id": response_id,
                 }
+                if hidden:  # an open question's answer the team hid from the room
+                    answers[str(number)]["hidden"] = True
             elif kind == "v":
                 votes.append(number)
             elif kind == "q":
@@ -869,6 +914,9 @@ def participant_export(run: Run, participant: Participant, records: dict) -> dic
         if item.kind == Kind.RANKING:
             answer.pop("chose")  # every item is in a ranking: what matters is their order
             answer["ranked_top_first"] = answer_order(item, response)
+        if item.kind == Kind.TEXT:
+            answer["hidden_from_the_room"] = response.hidden
+            answer["kept_for_the_insights_export"] = response.kept
         answers.append(answer)
     return {
         "workshop": {

@@ -19,6 +19,7 @@ from sessions.domain import (
     chat,
     hands,
     interactions,
+    opentext,
     participants,
     questions,
     quiz,
@@ -315,6 +316,14 @@ REGISTRY: dict[str, ActionSpec] = {
             optional={"hidden": boolean},
         ),
         _spec("answer.rank", rankings.answer_rank, interaction=positive_int, order=order),
+        _spec("answer.text", opentext.answer_text, interaction=positive_int, text=text),
+        _spec(
+            "text.hide",
+            opentext.text_hide,
+            response=positive_int,
+            optional={"hidden": boolean},
+        ),
+        _spec("text.keep", opentext.text_keep, response=positive_int, optional={"kept": boolean}),
         _spec("scoreboard.join", quiz.scoreboard_join, joined=boolean),
         # breakout groups
         _spec(

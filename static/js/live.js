@@ -514,6 +514,9 @@
         text = "Your answer: " + names.join("; ");
       } else if (answer && answer.words && answer.words.length) {
         text = "Your words: " + answer.words.join(" · ");
+      } else if (answer && answer.text && line.dataset.kind === "text") {
+        text = "Your answer: “" + answer.text + "”" +
+          (answer.hidden ? " The team hid it from the room: only you and the team see it." : "");
       } else if (answer && answer.passed) {
         text = "You passed on this one.";
       } else if (answer && answer.text) {

@@ -31,6 +31,7 @@ from sessions.domain import (
     chat,
     hands,
     interactions,
+    opentext,
     participants,
     questions,
     quiz,
@@ -364,6 +365,39 @@ def _ranking(room) -> int:
 @case("answer.rank", sender="aroha")
 def _(room):
     return {"interaction": _ranking(room), "order": ["1", "2", "0"]}
+
+
+def _open_question(room, shown: bool = True) -> tuple[int, int]:
+    """An ad-hoc open question (its answers shown to the room, or not), answered by Aroha and
+    by Sam: the question's id, and Aroha's answer's."""
+    item = interactions.interaction_create(
+        run=room.run, actor=staff(room), kind="text", text="What would you tell a colleague?"
+    )
+    interactions.interaction_results(
+        run=room.run, actor=staff(room), interaction=item.pk, visible=shown
+    )
+    hers = opentext.answer_text(
+        run=room.run, actor=room.actor("aroha"), interaction=item.pk, text="Ask first."
+    )
+    opentext.answer_text(
+        run=room.run, actor=room.actor("sam"), interaction=item.pk, text="Say why you ask."
+    )
+    return item.pk, hers.pk
+
+
+@case("answer.text", sender="aroha")
+def _(room):
+    return {"interaction": _open_question(room)[0], "text": "Ask first,\nthen share."}
+
+
+@case("text.hide")
+def _(room):
+    return {"response": _open_question(room)[1], "hidden": True}
+
+
+@case("text.keep")
+def _(room):
+    return {"response": _open_question(room, shown=False)[1], "kept": True}
 
 
 @case("scoreboard.join", sender="aroha")

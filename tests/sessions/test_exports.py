@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from sessions.domain import answers, interactions, participants, runs, wordclouds
+from sessions.domain import answers, interactions, opentext, participants, runs, wordclouds
 from sessions.domain.exports import RESULTS, NoSuchExport, run_export, sheet_title
 from sessions.domain.permissions import PermissionDenied
 from sessions.domain.selectors import actor_for_participant
@@ -39,8 +39,9 @@ def choose_on_slide(run, fran, number, chosen):
 
 @pytest.fixture
 def ran(run, actors):
-    """Five people answer the introductions, the video poll, a quiz question and a word cloud;
-    the team shortlists one response and hides one word; then the run ends."""
+    """Five people answer the introductions, the video poll, a quiz question, an open question
+    and a word cloud; the team shortlists one response, keeps one open answer for insights and
+    hides one word; then the run ends."""
     fran = actors["fran"]
     runs.run_update(run=run, actor=fran, waiting_room=False)
     runs.run_start(run=run, actor=fran)
@@ -69,6 +70,15 @@ def ran(run, actors):
         next(i for i in range(len(quiz.options)) if i not in quiz.correct),
     )
     choose_on_slide(run, fran, 17, dict(zip(me[:3], (right, right, wrong), strict=True)))
+
+    asked = interactions.interaction_create(
+        run=run, actor=fran, kind=Kind.TEXT, text="What would you tell a new colleague?"
+    )
+    written = {0: "Ask before you share", 1: "Tell people why you ask", 2: "Mere: my cousin's file"}
+    for i, text in written.items():
+        mine = opentext.answer_text(run=run, actor=me[i], interaction=asked.pk, text=text)
+        if i == 1:  # the team read Sam's and kept it for insights; the others not
+            opentext.text_keep(run=run, actor=fran, response=mine.pk)
 
     cloud = interactions.interaction_create(
         run=run, actor=fran, kind=Kind.WORDS, text="One word for what privacy means to you"
@@ -156,7 +166,7 @@ def test_the_workbook_has_attendance_and_a_sheet_per_interaction(ran, actors):
     assert made.filename == f"{run.code}-results.xlsx"
     book = load_workbook(io.BytesIO(made.content))
     opened = run.interactions.exclude(state="ready").count()
-    assert len(book.sheetnames) == 1 + opened == 5
+    assert len(book.sheetnames) == 1 + opened == 6
     assert book.sheetnames[0] == "Attendance"
     assert all(len(name) <= 31 and not set(name) & set("[]:*?/\\") for name in book.sheetnames)
     attendance = book["Attendance"]
@@ -198,6 +208,8 @@ def test_insights_hold_counts_and_nothing_personal(ran, actors):
         "HYPERLINK",
         "rude",
         "whanau",
+        "Ask before you share",  # open answers the team did not keep
+        "my cousin's file",
     ):
         assert typed not in every_cell
     answers_of = {}
@@ -210,6 +222,11 @@ def test_insights_hold_counts_and_nothing_personal(ran, actors):
     assert intro["Passed"] == intro["Offered to share aloud"] == "fewer than 3"
     # Words fewer than 3 sent are not named ("whānau" 2, "whanau" and "Tama" 1 each), only
     # counted together; "rude", hidden by the team, not at all.
+    # An open question: how many answered, and only the answer the team read and kept.
+    assert answers_of["What would you tell a new colleague?"] == {
+        "Answers": "3",
+        "Tell people why you ask": "kept by the team",
+    }
     assert answers_of[cloud.text] == {
         "trust": "3",
         "Other answers, each given by fewer than 3 people": "4",
