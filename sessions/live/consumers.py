@@ -27,6 +27,7 @@ from sessions.domain.permissions import ActionError, Actor, PermissionDenied
 from sessions.domain.selectors import actor_for_participant, actor_for_user, participant_for_socket
 from sessions.domain.sessionkeys import participant_ids
 from sessions.live import actions, broadcast, fragments
+from sessions.live import reactions as live_reactions
 from sessions.live.batching import batcher
 from sessions.live.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
 from sessions.models import Participant, ParticipantStatus, Run, gone_message
@@ -249,6 +250,9 @@ class RunConsumer(FastWebsocketConsumer):
             return
         if action == "answer.choose" and not self.caller.read_only:
             await self._answer(payload)
+            return
+        if action == "reaction.send":  # counted in batches (sessions/live/reactions.py)
+            await self.send_text(await live_reactions.receive(self.caller, payload))
             return
         if action not in actions.REGISTRY:
             await self.send(

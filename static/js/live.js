@@ -186,6 +186,8 @@
       errorTimer = setTimeout(clearError, 8000);
     }
     apply(text);
+    // For modules with a job of their own (reactions.js): each message once it is applied.
+    if (info) document.dispatchEvent(new CustomEvent("live:message", { detail: info }));
   }
 
   var senders = {}; // action -> the element that last sent it

@@ -34,6 +34,7 @@ from sessions.domain import (
     participants,
     questions,
     quiz,
+    reactions,
     runs,
     wordclouds,
 )
@@ -328,6 +329,13 @@ def _(room):
 @case("words.hide")
 def _(room):
     return {"interaction": _word_cloud(room), "word": "trust"}
+
+
+@case("reaction.send", sender="aroha")
+def _(room):
+    """Sam reacted a moment ago: Aroha's reaction adds to the slide's counts."""
+    reactions.reaction_send(run=room.run, actor=room.actor("sam"), emoji="👏")
+    return {"emoji": "👏"}
 
 
 @case("scoreboard.join", sender="aroha")

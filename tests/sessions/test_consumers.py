@@ -29,7 +29,7 @@ SAMPLE = {
     "amount": 1, "shown": True, "response": 1, "groups": 2, "group": 1, "message": 1,
     "hidden": True, "muted": True, "question": 1, "answered": True, "choice": 0,
     "volunteer": True, "raised": True, "joined": True,
-    "word": "kupu", "words": ["kupu"],
+    "word": "kupu", "words": ["kupu"], "emoji": "👍",
 }  # fmt: skip
 
 
