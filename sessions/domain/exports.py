@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from sessions.domain import reactions
+from sessions.domain import reactioncounts as reactions
 from sessions.domain.permissions import Actor, check
 from sessions.domain.selectors import opened_interactions, slide_titles
 from sessions.domain.wordcount import cloud, word_key

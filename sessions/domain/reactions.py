@@ -5,7 +5,8 @@ a table of them per slide.
 Only counts are kept (a Reaction row per run, slide and emoji), never who sent one. A room
 reacting at once is one storm of tiny writes: sockets go through the batcher in
 sessions/live/reactions.py, which hands `reactions_record` many sends at once, written as one
-increment per emoji per slide; the screen's push is coalesced there too.
+increment per emoji per slide; the screen's push is coalesced in sessions/live/reactionpush.py.
+What each audience reads of them is in reactioncounts.py.
 """
 
 from __future__ import annotations
@@ -13,35 +14,18 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F
 
 from sessions.domain import ratelimit
 from sessions.domain.permissions import ActionError, Actor, check
+from sessions.domain.reactioncounts import CHOICES, Emoji, emoji_from
+from sessions.live import reactionpush
 from sessions.models import Participant, ParticipantStatus, Reaction, Run, Status
 
-Emoji = Reaction.Emoji
-# The heart arrives without its variation selector from some keyboards: the same reaction.
-ALIASES = {"❤": Emoji.HEART.value}
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One of the reactions as the phone's bar offers it."""
-
-    emoji: str
-    label: str
-
-    @property
-    def slug(self) -> str:
-        """An ASCII name for ids and classes."""
-        return Emoji(self.emoji).name.lower().replace("_", "-")
-
-
-CHOICES = tuple(Choice(value, label) for value, label in Emoji.choices)
+__all__ = ["CHOICES", "Emoji", "RateLimited", "emoji_from", "reaction_send", "reactions_record"]
 
 
 class RateLimited(ActionError):
@@ -53,16 +37,6 @@ class RateLimited(ActionError):
         super().__init__(
             f"That's a lot of reactions at once: you can send another in {retry_after} {unit}."
         )
-
-
-def emoji_from(value: object) -> str:
-    """The reaction a payload names, or ValueError (an unknown emoji is refused)."""
-    if not isinstance(value, str):
-        raise ValueError
-    value = ALIASES.get(value, value)
-    if value not in Emoji.values:
-        raise ValueError
-    return value
 
 
 def _rate_check(run_id: int, participant_id: int) -> None:
@@ -130,12 +104,10 @@ def reactions_record(sends: list[tuple[int, int, str]]) -> list[Exception | None
     for (run_id, slide_number, emoji), number in counts.items():
         _increment(run_id, slide_number, emoji, number)
     if counts:
-        from sessions.live import reactions as live  # live renders with this module's reads
-
         sent: dict[int, Counter[str]] = {}
         for (run_id, _, emoji), number in counts.items():
             sent.setdefault(run_id, Counter())[emoji] += number
-        transaction.on_commit(lambda: [live.sent(run_id, n) for run_id, n in sent.items()])
+        transaction.on_commit(lambda: [reactionpush.sent(r, n) for r, n in sent.items()])
     return results
 
 
@@ -169,58 +141,3 @@ async def reaction_send_batched(*, run: Run, actor: Actor, emoji: str, batcher) 
     `batcher` (sessions.live.reactions, which calls reactions_record); returns once committed."""
     check("reaction.send", actor)
     await batcher.submit(run_id=run.pk, participant_id=actor.participant_id, emoji=emoji)
-
-
-# --- reads ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Count:
-    choice: Choice
-    count: int
-
-
-def slide_counts(run: Run, slide_number: int | None = None) -> list[Count]:
-    """Each reaction's count on one slide (the live one unless given), in the bar's order."""
-    number = run.slide_number if slide_number is None else slide_number
-    found = dict(
-        Reaction.objects.filter(run=run, slide_number=number).values_list("emoji", "count")
-    )
-    return [Count(choice, found.get(choice.emoji, 0)) for choice in CHOICES]
-
-
-def reactions_context(run: Run) -> dict:
-    """What the team's card and the shared screen show: the live slide's counts."""
-    counts = slide_counts(run)
-    return {"reaction_counts": counts, "reaction_total": sum(c.count for c in counts)}
-
-
-@dataclass(frozen=True)
-class SlideReactions:
-    number: int
-    title: str
-    counts: list[int]  # in CHOICES' order
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts)
-
-
-def reactions_by_slide(run: Run, titles: dict[int, str]) -> list[SlideReactions]:
-    """Every slide that had a reaction, in order, with each reaction's count (the report's
-    table and the exports)."""
-    by_slide: dict[int, dict[str, int]] = {}
-    for number, emoji, count in (
-        Reaction.objects.filter(run=run, count__gt=0)
-        .order_by("slide_number")
-        .values_list("slide_number", "emoji", "count")
-    ):
-        by_slide.setdefault(number, {})[emoji] = count
-    return [
-        SlideReactions(number, titles.get(number, ""), [found.get(c.emoji, 0) for c in CHOICES])
-        for number, found in sorted(by_slide.items())
-    ]
-
-
-def reactions_total(run: Run) -> int:
-    return Reaction.objects.filter(run=run).aggregate(n=Sum("count"))["n"] or 0

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
 
-from sessions.domain import hotsql, reactions
+from sessions.domain import hotsql
+from sessions.domain import reactioncounts as reactions
 from sessions.domain.agenda import HANDOFF_SECONDS, AgendaStatus, agenda_status
 from sessions.domain.permissions import PRESENTER, Actor
 from sessions.domain.wordcount import WORD_MAX, CloudWord, cloud
