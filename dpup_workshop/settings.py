@@ -218,6 +218,12 @@ else:
 ROSTER_PUSH_DELAY = float(os.environ.get("ROSTER_PUSH_DELAY", "0.3"))
 # Answers, tallies, chat, hands and questions: pushed at most once per this many seconds.
 ACTIVITY_PUSH_DELAY = float(os.environ.get("ACTIVITY_PUSH_DELAY", "0.25"))
+# Reactions: pushed to the screen and the team at most once per this many seconds, and each
+# participant may send REACTION_RATE_LIMIT of them per REACTION_RATE_WINDOW seconds (one a
+# second on average, with a small burst).
+REACTION_PUSH_DELAY = float(os.environ.get("REACTION_PUSH_DELAY", "0.3"))
+REACTION_RATE_LIMIT = int(os.environ.get("REACTION_RATE_LIMIT", "3"))
+REACTION_RATE_WINDOW = int(os.environ.get("REACTION_RATE_WINDOW", "3"))
 # Wrong workshop codes allowed per address per JOIN_RATE_WINDOW seconds (against guessing);
 # past it, every code from that address is refused until the window ends.
 JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", "300"))

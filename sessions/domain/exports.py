@@ -26,10 +26,11 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from sessions.domain import reactioncounts as reactions
 from sessions.domain.borda import borda, is_order
 from sessions.domain.permissions import Actor, check
 from sessions.domain.ratingcount import rating_results
-from sessions.domain.selectors import opened_interactions
+from sessions.domain.selectors import opened_interactions, slide_titles
 from sessions.domain.wordcount import cloud, word_key
 from sessions.models import (
     ExportRecord,
@@ -366,9 +367,24 @@ def _workbook(run: Run) -> bytes:
     for number, (item, results) in enumerate(_results(list(opened_interactions(run))), start=1):
         title = sheet_title(f"{number} {item.text}", taken)
         _sheet(workbook, title, _title(item), results.header, results.rows)
+    _sheet(
+        workbook, sheet_title("Reactions", taken), f"Reactions per slide: {run.title}",
+        REACTIONS_HEADER, [(*row[:2], *row[2], sum(row[2])) for row in _reaction_counts(run)],
+    )  # fmt: skip
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+# --- reactions: counts per slide, never anyone's own -----------------------------------------
+
+REACTIONS_HEADER = ("Slide", "Slide title", *(c.label for c in reactions.CHOICES), "All")
+
+
+def _reaction_counts(run: Run) -> list[tuple[int, str, list[int]]]:
+    """Each slide that had a reaction: its number, its title and each reaction's count."""
+    rows = reactions.reactions_by_slide(run, dict(slide_titles(run)))
+    return [(row.number, row.title, row.counts) for row in rows]
 
 
 INSIGHTS_HEADER = ("Slide", "Kind", "Question", "Answer", "Count")
@@ -399,6 +415,12 @@ def _insights(run: Run) -> bytes:
                 rows.append((*where, count.label, shown(count.number)))
         if rare:
             rows.append((*where, f"Other answers, each given by {few} people", shown(sum(rare))))
+    # Reactions are counts already; a small one is written as any other count is.
+    for number, title, counts in _reaction_counts(run):
+        for choice, count in zip(reactions.CHOICES, counts, strict=True):
+            if count:
+                answer = f"{choice.emoji} {choice.label}"
+                rows.append((number, "Reactions", title, answer, shown(count)))
     return _csv(INSIGHTS_HEADER, rows)
 
 

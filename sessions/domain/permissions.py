@@ -68,6 +68,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "chat.send": TEAM | {PARTICIPANT},
     "chat.moderate": frozenset({FACILITATOR, HOST}),
     "hand.raise": frozenset({PARTICIPANT}),
+    "reaction.send": frozenset({PARTICIPANT}),
     "hand.lower": TEAM,
     "question.ask": frozenset({PARTICIPANT}),
     "question.upvote": frozenset({PARTICIPANT}),

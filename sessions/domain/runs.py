@@ -95,6 +95,7 @@ RUN_SETTINGS = (
     "poll_results_visible",
     "qa_moderated",
     "qa_anonymous",
+    "reactions_enabled",
     "quiz_scoreboard",
     "takes_notes",
     "takes_photos",

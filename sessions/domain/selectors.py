@@ -13,6 +13,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from sessions.domain import hotsql
+from sessions.domain import reactioncounts as reactions
 from sessions.domain.agenda import HANDOFF_SECONDS, AgendaStatus, agenda_status
 from sessions.domain.borda import RankedItem, borda
 from sessions.domain.permissions import PRESENTER, Actor
@@ -241,11 +242,15 @@ def staff_context(run: Run, now: datetime | None = None) -> dict:
         "handoff_ms": _ms(agenda.deadline - timedelta(seconds=HANDOFF_SECONDS)),
         "elapsed_since_ms": _ms(now - timedelta(seconds=agenda.total_elapsed)),
         "reopen_until": reopen_until(run),
-    }
+    } | reactions.reactions_context(run)
 
 
 def participant_context(run: Run) -> dict:
-    return {"run": run, "slide": slide_for(run, run.slide_number, notes=False)}
+    return {
+        "run": run,
+        "slide": slide_for(run, run.slide_number, notes=False),
+        "reaction_choices": reactions.CHOICES,
+    }
 
 
 def site_host() -> str:
@@ -255,7 +260,7 @@ def site_host() -> str:
 
 
 def screen_context(run: Run) -> dict:
-    return participant_context(run) | {"site_host": site_host()}
+    return participant_context(run) | {"site_host": site_host()} | reactions.reactions_context(run)
 
 
 def roster_context(run: Run, now: datetime | None = None) -> dict:
@@ -1047,4 +1052,6 @@ def report_context(run: Run, now: datetime | None = None) -> dict:
         "answered_questions": [q for q in questions if q.answered and not q.hidden],
         "chat_count": run.chat_messages.filter(hidden=False).count(),
         "team": team_members(run),
+        "reaction_choices": reactions.CHOICES,
+        "reactions_by_slide": reactions.reactions_by_slide(run, dict(slide_titles(run))),
     }

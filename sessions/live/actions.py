@@ -25,6 +25,7 @@ from sessions.domain import (
     quiz,
     rankings,
     ratings,
+    reactions,
     runs,
     wordclouds,
 )
@@ -132,6 +133,15 @@ def order(value: Any) -> list[int]:
     return [index(item) for item in value]
 
 
+def emoji(value: Any) -> str:
+    """One of the five reactions; anything else is refused, saying which they are."""
+    try:
+        return reactions.emoji_from(value)
+    except ValueError:
+        choices = " ".join(reactions.Emoji.values)
+        raise PayloadError(f"'emoji' must be one of the reactions {choices}.") from None
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     name: str
@@ -164,6 +174,8 @@ class ActionSpec:
                 cleaned[name] = convert(payload[name])
             except InvalidText as exc:
                 raise PayloadError(str(exc), code="invalid") from None
+            except PayloadError:  # the converter says what is wrong itself
+                raise
             except (TypeError, ValueError, OverflowError):
                 raise PayloadError(f"'{name}' is not valid for {self.name}.") from None
         return cleaned
@@ -359,6 +371,7 @@ REGISTRY: dict[str, ActionSpec] = {
             optional={"muted": boolean},
         ),
         _spec("hand.raise", hands.hand_raise, raised=boolean),
+        _spec("reaction.send", reactions.reaction_send, emoji=emoji),
         _spec("hand.lower", hands.hand_lower, optional={"participant": positive_int}),
         _spec(
             "question.ask",

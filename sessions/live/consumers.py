@@ -22,7 +22,7 @@ from django.contrib.auth import get_user
 from django.utils.html import escape
 
 from dpup_workshop.fastpath.websocket import FastWebsocketConsumer
-from sessions.domain import answers, team
+from sessions.domain import answers, reactions, team
 from sessions.domain.permissions import ActionError, Actor, PermissionDenied, check
 from sessions.domain.rankings import Rank
 from sessions.domain.ratings import Rate
@@ -32,6 +32,7 @@ from sessions.domain.wordclouds import Words
 from sessions.live import actions, broadcast, fragments
 from sessions.live.batching import batcher
 from sessions.live.broadcast import PARTICIPANTS, SCREEN, STAFF, WAITING
+from sessions.live.reactions import batcher as reaction_batcher
 from sessions.models import Participant, ParticipantStatus, Run, gone_message
 
 logger = logging.getLogger(__name__)
@@ -261,6 +262,9 @@ class RunConsumer(FastWebsocketConsumer):
         if action in BATCHED and not self.caller.read_only:
             await self._answer(action, payload)
             return
+        if action == "reaction.send":  # counted in batches (sessions/live/reactions.py)
+            await self._react(payload)
+            return
         if action not in actions.REGISTRY:
             await self.send(
                 text_data=error_message("unknown_action", f"Unknown action '{action[:60]}'.", None)
@@ -314,6 +318,32 @@ class RunConsumer(FastWebsocketConsumer):
             if answer_type is Words:
                 ack["words"] = stored.words
             await self.send_text(broadcast.envelope("answer.saved", "", extra=ack))
+
+    async def _react(self, payload: dict) -> None:
+        """Reactions are counted in batches too; a refusal past the rate limit says how long
+        to wait (`retry_after`), so the phone's bar can wait that long."""
+        spec = actions.REGISTRY["reaction.send"]
+        try:
+            fields = spec.clean(payload)
+            await reactions.reaction_send_batched(
+                run=self.caller.run, actor=self.caller.actor, batcher=reaction_batcher, **fields
+            )
+        except actions.PayloadError as exc:
+            await self.send_text(error_message(exc.code, str(exc), spec.name))
+        except PermissionDenied as exc:
+            await self.send_text(error_message("forbidden", str(exc), spec.name))
+        except reactions.RateLimited as exc:
+            about = {"retry_after": exc.retry_after}
+            await self.send_text(error_message("rate_limited", str(exc), spec.name, about))
+        except ActionError as exc:
+            await self.send_text(error_message("not_now", str(exc), spec.name))
+        except Exception:  # the batch didn't commit: nothing was counted
+            logger.exception("counting a reaction failed")
+            message = "Your reaction couldn't be sent just now. Please try again."
+            await self.send_text(error_message("not_saved", message, spec.name))
+        else:
+            sent = {"emoji": fields["emoji"]}
+            await self.send_text(broadcast.envelope("reaction.sent", "", extra=sent))
 
     # --- events from the channel layer -----------------------------------------------------
 

@@ -74,6 +74,7 @@ class RunForm(forms.ModelForm):
             "poll_results_visible",
             "qa_moderated",
             "qa_anonymous",
+            "reactions_enabled",
             "quiz_scoreboard",
             "takes_notes",
             "takes_photos",
@@ -95,6 +96,7 @@ class RunForm(forms.ModelForm):
             "before participants see it",
             "qa_anonymous": "Participants may ask a question without their name "
             "(nobody sees it, the team included)",
+            "reactions_enabled": "Reactions on",
             "quiz_scoreboard": "Offer a quiz scoreboard (only people who opt in, by name)",
             "takes_notes": "Notes will be taken",
             "takes_photos": "Photos or screenshots will be taken",

@@ -181,11 +181,17 @@
         if (ONCE_FORMS[id] === info.action) taken(id); // refused: a new try is a new submission
       });
       // Beside the control that sent it, where the person is looking; or at the top.
-      if (info.action && showFeedback(info.action, info.message, false)) return;
+      if (info.action && showFeedback(info.action, info.message, false)) return told(info);
       clearTimeout(errorTimer);
       errorTimer = setTimeout(clearError, 8000);
     }
     apply(text);
+    told(info);
+  }
+
+  // For modules with a job of their own (reactions.js): each message once it is applied.
+  function told(info) {
+    if (info) document.dispatchEvent(new CustomEvent("live:message", { detail: info }));
   }
 
   var senders = {}; // action -> the element that last sent it

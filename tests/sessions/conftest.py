@@ -15,6 +15,7 @@ def _pushes_at_once(settings):
     # Coalesced pushes flush as soon as the transaction commits: tests see them at once.
     settings.ROSTER_PUSH_DELAY = 0
     settings.ACTIVITY_PUSH_DELAY = 0
+    settings.REACTION_PUSH_DELAY = 0
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from sessions.domain import (
     quiz,
     rankings,
     ratings,
+    reactions,
     runs,
     wordclouds,
 )
@@ -398,6 +399,13 @@ def _(room):
 @case("text.keep")
 def _(room):
     return {"response": _open_question(room, shown=False)[1], "kept": True}
+
+
+@case("reaction.send", sender="aroha")
+def _(room):
+    """Sam reacted a moment ago: Aroha's reaction adds to the slide's counts."""
+    reactions.reaction_send(run=room.run, actor=room.actor("sam"), emoji="👏")
+    return {"emoji": "👏"}
 
 
 @case("scoreboard.join", sender="aroha")

@@ -30,6 +30,7 @@ SAMPLE = {
     "hidden": True, "muted": True, "question": 1, "answered": True, "choice": 0,
     "volunteer": True, "raised": True, "joined": True,
     "word": "kupu", "words": ["kupu"], "statement": 0, "rating": 3, "order": [1, 0],
+    "emoji": "👍",
 }  # fmt: skip
 
 

@@ -166,13 +166,14 @@ def test_the_workbook_has_attendance_and_a_sheet_per_interaction(ran, actors):
     assert made.filename == f"{run.code}-results.xlsx"
     book = load_workbook(io.BytesIO(made.content))
     opened = run.interactions.exclude(state="ready").count()
-    assert len(book.sheetnames) == 1 + opened == 6
+    assert len(book.sheetnames) == 1 + opened + 1 == 7
     assert book.sheetnames[0] == "Attendance"
+    assert book.sheetnames[-1] == "Reactions"  # counts per slide (tests/sessions/test_reactions)
     assert all(len(name) <= 31 and not set(name) & set("[]:*?/\\") for name in book.sheetnames)
     attendance = book["Attendance"]
     assert attendance["A1"].value == "Attendance: DPUP for the team"
     assert [c.value for c in attendance[4]][:4] == [1, "Aroha", "yes", "Admitted"]
-    words = book[book.sheetnames[-1]]
+    words = book[book.sheetnames[-2]]
     assert words["A1"].value == f"Word cloud: {cloud.text}"
     assert [c.value for c in words[3]] == ["Participant", "Word", "Hidden by the team", "Sent at"]
     assert [c.value for c in words[4]][:2] == ["Aroha", "whānau"]
@@ -366,9 +367,9 @@ def test_every_kind_of_interaction_has_an_export():
 
 
 def test_the_workbook_reads_all_responses_at_once(ran, actors, django_assert_num_queries):
-    """Attendance, the interactions and all their responses: one query each, then the
-    record (in its savepoint): not a query per interaction, so a long run exports as fast as
-    a short one."""
+    """Attendance, the interactions, all their responses and the reactions: one query each,
+    then the record (in its savepoint): not a query per interaction, so a long run exports as
+    fast as a short one."""
     run, _, _ = ran
-    with django_assert_num_queries(4 + 2):
+    with django_assert_num_queries(5 + 2):
         export(run, actors["fran"], "workbook")
