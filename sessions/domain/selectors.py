@@ -1050,7 +1050,9 @@ def report_context(run: Run, now: datetime | None = None) -> dict:
         "quiz_average": round(sum(r.correct_percent for r in quiz) / len(quiz)) if quiz else None,
         "open_questions": [q for q in questions if not q.answered and not q.hidden],
         "answered_questions": [q for q in questions if q.answered and not q.hidden],
-        "chat_count": run.chat_messages.filter(hidden=False).count(),
+        "chat_lines": list(
+            run.chat_messages.select_related("participant", "author").order_by("created_at", "id")
+        ),
         "team": team_members(run),
         "reaction_choices": reactions.CHOICES,
         "reactions_by_slide": reactions.reactions_by_slide(run, dict(slide_titles(run))),

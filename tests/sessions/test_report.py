@@ -146,3 +146,22 @@ def test_the_report_keeps_breakout_summaries_and_says_what_was_counted_aloud(
     assert "Breakout group summaries" in section and "Clarity for whānau" in section
     counted = page.split('id="report-watched-intro-video"', 1)[1].split("</article>", 1)[0]
     assert "0 answered here · 1 counted aloud" in counted
+
+
+def test_the_report_keeps_the_chat_transcript_with_hidden_lines_marked(client, users, ran):
+    run, _ = ran  # (ended: the lines are as the chat left them)
+    aroha, sam = (run.participants.get(display_name=name) for name in ("Aroha", "Sam"))
+    run.chat_messages.create(participant=aroha, text="Kia ora koutou")
+    run.chat_messages.create(participant=sam, text="Off topic, sorry", hidden=True)
+    run.chat_messages.create(author=users["hana"], text="Welcome, everyone")
+    client.force_login(users["fran"])
+    page = text(client.get(f"/runs/{run.code}/report/"))
+    transcript = page.split('id="report-chat"', 1)[1].split("</section>", 1)[0]
+    assert "Chat (3 messages)" in transcript
+    lines = transcript.split("<li")[1:]
+    assert "Aroha" in lines[0] and "Kia ora koutou" in lines[0] and "hidden" not in lines[0]
+    assert "Sam" in lines[1] and "hidden by the host" in lines[1] and "Off topic" in lines[1]
+    assert "(team)" in lines[2] and "Welcome, everyone" in lines[2]
+    participants.participant_leave(participant=aroha)  # what she deletes leaves the report
+    page = text(client.get(f"/runs/{run.code}/report/"))
+    assert "Kia ora koutou" not in page and "Chat (2 messages)" in page
