@@ -166,7 +166,7 @@ def test_the_workbook_has_attendance_and_a_sheet_per_interaction(ran, actors):
     assert made.filename == f"{run.code}-results.xlsx"
     book = load_workbook(io.BytesIO(made.content))
     opened = run.interactions.exclude(state="ready").count()
-    assert len(book.sheetnames) == 1 + opened + 1 == 7
+    assert len(book.sheetnames) == 1 + opened + 1 == 8  # the slide 1 word cloud among them
     assert book.sheetnames[0] == "Attendance"
     assert book.sheetnames[-1] == "Reactions"  # counts per slide (tests/sessions/test_reactions)
     assert all(len(name) <= 31 and not set(name) & set("[]:*?/\\") for name in book.sheetnames)

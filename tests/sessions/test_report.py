@@ -117,8 +117,9 @@ def test_the_report_costs_two_queries_per_activity(
     run, _ = ran
     client.force_login(users["fran"])
     # The signed-in session (kept on the server), the page (its breakout summaries in one
-    # query, the exports made in one more, the reactions in one more), then 3 activities.
-    with django_assert_max_num_queries(1 + 11 + 2 * 3):
+    # query, the exports made in one more, the reactions in one more), then 4 activities
+    # (slide 1's prompt and word cloud, the poll, the quiz question).
+    with django_assert_max_num_queries(1 + 11 + 2 * 4):
         client.get(f"/runs/{run.code}/report/")
 
 

@@ -231,7 +231,7 @@ def test_a_slide_declares_a_word_cloud_and_runs_open_it_with_the_slide(tmp_path,
         tmp_path, "words:\n  key: journey-words\n  question: One word?\n  max_words: 2\n"
     )
     deck = deck_load(path=folder)
-    stored = WordCloud.objects.get(slide__deck=deck)
+    stored = WordCloud.objects.get(slide__deck=deck, slide__number=5)
     assert (stored.key, stored.question, stored.max_words) == ("journey-words", "One word?", 2)
     assert deck_data(deck).slide(5).words.max_words == 2
 
