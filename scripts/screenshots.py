@@ -179,6 +179,37 @@ def scripted_run(browser, url: str, shots: Shots) -> None:
     words.get_by_role("button", name=re.compile("^Close")).click()
     expect(phone.locator("article.interaction", has_text="what makes you trust")).to_be_hidden()
 
+    # An ad-hoc rating scale of the four Guidelines, rated on phones, its results on the screen.
+    console.get_by_role("radio", name="Rating scale").check()
+    console.get_by_label("Question", exact=True).fill(
+        "How ready do you feel to apply each Guideline?"
+    )
+    guidelines = ["Purpose Matters", "Transparency and Choice", "Access to Information",
+                  "Sharing Value"]  # fmt: skip
+    console.get_by_label(re.compile("statements to rate")).fill("\n".join(guidelines))
+    console.locator("#adhoc-low-label").fill("Not yet")
+    console.locator("#adhoc-high-label").fill("Very ready")
+    console.get_by_role("button", name="Open it now").click()
+    for page, given in (
+        (phone, [4, 3, 5, 2]),
+        (others[0], [5, 3, 4, 3]),
+        (others[1], [4, 2, 4, 3]),
+    ):
+        scale = page.locator("article.interaction", has_text="apply each Guideline")
+        for row, rating in enumerate(given):
+            scale.locator("fieldset.rating-row").nth(row).get_by_role(
+                "button", name=re.compile(rf"^{rating}\b")
+            ).click()
+        expect(scale.locator(".my-answer")).to_contain_text("rated 4 of 4")
+    shots.take(phone, "phone-rating")
+    rating = console.locator("#activity-staff article", has_text="apply each Guideline")
+    expect(rating.locator(".counts")).to_contain_text("3 people rated")
+    shots.take(console, "console-rating")
+    rating.get_by_role("button", name=re.compile("Show the results")).click()
+    expect(screen.locator(".stage-aside .rating-results")).to_be_visible()
+    shots.take(screen, "screen-rating", readme=True)
+    rating.get_by_role("button", name=re.compile("^Close")).click()
+
     # A question from the room, on the screen.
     others[0].get_by_label("Ask the team a question").fill(
         "Does DPUP apply to contracted NGOs as well as agencies?"
