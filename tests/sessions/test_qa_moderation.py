@@ -14,7 +14,7 @@ from sessions.domain.permissions import ActionError, PermissionDenied
 from sessions.domain.selectors import actor_for_participant, actor_for_user
 from sessions.live import activity, broadcast, fragments
 from sessions.live.broadcast import PARTICIPANTS, SCREEN, STAFF, participant_group_name
-from sessions.models import AudienceQuestion, Run
+from sessions.models import AudienceQuestion, Participant, Run
 from tests.sessions.test_consumers import connect, participant_cookie, receive, send, team_cookie
 
 
@@ -366,3 +366,22 @@ def test_every_new_action_is_in_the_protocol_document():
     protocol = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text()
     for action in ("question.approve", "question.dismiss", "question.pin", "question.reply"):
         assert f"`{action}`" in protocol, action
+
+
+def test_your_data_shows_each_question_with_what_became_of_it_and_the_teams_reply(
+    client, moderated, actors
+):
+    client.post(f"/join/{moderated.code}/", {"display_name": "Aroha"})
+    aroha = Participant.objects.get(display_name="Aroha")
+    answered = ask(moderated, aroha, "Where is the guide?")
+    questions.question_approve(run=moderated, actor=actors["hana"], question=answered.pk)
+    questions.question_reply(
+        run=moderated, actor=actors["hana"], question=answered.pk, text="On the DPUP site."
+    )
+    ask(moderated, aroha, "Is DPUP law?")  # still in the queue
+    page = client.get(f"/runs/{moderated.code}/me/").content.decode()
+    mine = page.split("Your questions", 1)[1].split("</ul>", 1)[0]
+    first, second = mine.split("<li>")[1:]
+    assert "Where is the guide?" in first and "The team's reply:</span> On the DPUP site." in first
+    assert "Is DPUP law?" in second and "waiting for the team" in second
+    assert "reply" not in second
