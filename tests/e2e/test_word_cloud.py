@@ -3,6 +3,8 @@ slide, answered on a phone by keyboard, shown on the shared screen, moderated, r
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
@@ -114,3 +116,22 @@ def test_a_word_cloud_from_the_admin_to_the_report(browser, server):
     expect(report).to_contain_text("2 people sent words")
     expect(report.locator("tr", has_text="Trust")).to_contain_text("2")
     expect(report).to_contain_text("Hidden from the screens by the team: whanau")
+
+    # Both exports: the team's file has each word with who sent it, the hidden one marked;
+    # the insights name no one, and no word sent by fewer than three people.
+    with console.expect_download() as download:
+        console.locator("#report-exports").get_by_role(
+            "link", name=re.compile("Word cloud, slide 5")
+        ).click()
+    rows = list(csv.reader(io.StringIO(download.value.path().read_text("utf-8-sig"))))
+    assert rows[0] == ["Participant", "Word", "Hidden by the team", "Sent at"]
+    sent = sorted((row[0], row[1], row[2]) for row in rows[1:])
+    assert sent == [
+        ("Aroha", "Trust", ""), ("Aroha", "whānau", ""),
+        ("Participant 2", "trust", ""), ("Participant 2", "whanau", "yes"),
+    ]  # fmt: skip
+    with console.expect_download() as insights:
+        console.get_by_role("link", name="Insights, no personal data (CSV)").click()
+    content = insights.value.path().read_text(encoding="utf-8-sig")
+    assert "In a word: what matters to you about your data?" in content
+    assert "Aroha" not in content and "whānau" not in content and "whanau" not in content
