@@ -185,12 +185,17 @@ def test_the_phone_has_a_bar_of_five_named_buttons_until_reactions_are_turned_of
 
 @pytest.mark.django_db
 def test_the_team_and_the_screen_see_the_live_slides_counts(live, people, actors, slow):
+    badge = fragments.render_live(Run.objects.get(pk=live.pk), STAFF).split('id="reactions-badge"')[
+        1
+    ]
+    assert "Reactions on this slide:</span> none yet</p>" in badge
     reaction_send(run=live, actor=me(people[0]), emoji=CLAP)
     reaction_send(run=live, actor=me(people[1]), emoji=CLAP)
     run = Run.objects.get(pk=live.pk)
     staff = fragments.render_live(run, STAFF)
     assert "Reactions on this slide:" in staff
     assert '<span class="visually-hidden">Applause</span> <strong>2</strong>' in staff
+    assert "none yet" not in staff and "Thumbs up</span>" not in staff  # only what was sent
     screen = fragments.render_live(run, SCREEN)
     assert '<span class="visually-hidden">Applause:</span> <span class="reaction-number">2' in (
         screen
