@@ -528,7 +528,8 @@ class Interaction(models.Model):
     def ratings_in(self, stored: list) -> list[int | None]:
         """Rating scales: a rating per statement from what a response stores (None for one
         not rated, or rated outside the scale as it is now)."""
-        stored = (list(stored) + [None] * len(self.options))[: len(self.options)]
+        stored = list(stored) if isinstance(stored, list) else []
+        stored = (stored + [None] * len(self.options))[: len(self.options)]
         low, high = self.scale_low, self.scale_high
         return [r if type(r) is int and low <= r <= high else None for r in stored]
 

@@ -84,7 +84,7 @@ class Choose:
     selected: bool = True
 
     kinds: ClassVar[tuple[str, ...]] = (Kind.POLL, Kind.QUIZ)
-    refusal: ClassVar[str] = "That one takes words, not a choice."
+    refusal: ClassVar[str] = "That one isn't a poll or a quiz question."
 
     def apply(self, item: Interaction, response: Response) -> None:
         if not 0 <= self.choice < len(item.options):

@@ -80,7 +80,7 @@ def sync_deck_interactions(run: Run) -> None:
                 "kind": Kind.TEXT,
                 "slide_number": slide.number,
                 "text": slide.open.question,
-                "results_visible": run.poll_results_visible,
+                "results_visible": False,  # free text: the team reads it before the room does
             }
     for question in deck.questions:
         wanted[question.key] = {
@@ -260,7 +260,9 @@ def interaction_create(
                 if kind == Kind.RATING
                 else {}
             ),  # fmt: skip
-            results_visible=run.poll_results_visible,
+            # Free text: the team reads it before the room sees it (polls and the like follow
+            # the run's setting for poll results).
+            results_visible=run.poll_results_visible and kind != Kind.TEXT,
         )
         open_interaction(item, timezone.now())
         publish_live(run, "interaction.opened")

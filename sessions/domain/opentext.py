@@ -16,8 +16,9 @@ TEXT_MAX = RESPONSE_MAX  # as long as a share-out prompt's response may be
 
 @transaction.atomic
 def answer_text(*, run: Run, actor: Actor, interaction: int, text: str) -> Response:
-    """Answer an open question. Sending again replaces the person's answer (and, being new
-    words, it is shown to the room again until the team hides it)."""
+    """Answer an open question. Sending again replaces the person's answer. An answer the team
+    hid stays hidden (until the team shows it again), whatever is sent in its place; new words
+    are no longer what the team kept for insights, the same words still are."""
     check("answer.text", actor)
     participant, item = answering(
         actor, run, interaction, Kind.TEXT, "That one isn't an open question."
@@ -28,9 +29,9 @@ def answer_text(*, run: Run, actor: Actor, interaction: int, text: str) -> Respo
     if len(text) > TEXT_MAX:
         raise ActionError(f"Keep it to {TEXT_MAX} characters: yours has {len(text)}.")
     response, _ = Response.objects.get_or_create(interaction=item, participant=participant)
+    if text != response.text:
+        response.kept = False  # what the team reviewed was the earlier answer
     response.text = text
-    response.hidden = False
-    response.kept = False  # what the team reviewed was the earlier answer
     response.breakout_group = current_group(participant)
     response.save(update_fields=["text", "hidden", "kept", "breakout_group", "updated_at"])
     activity.changed(run.pk, activity.RESPONSES)

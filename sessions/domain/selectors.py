@@ -517,7 +517,7 @@ def _ranking_view(item: Interaction, *, audience: str, now: datetime) -> Interac
 
 # A live open question shows the room its newest answers only (the screen then shows as many
 # of these as fit: static/js/opentext.js); the team sees every answer, by name.
-OPEN_SHOWN = {"participants": 10, "screen": 20}
+OPEN_SHOWN = {"participants": 10, "screen": 20, "staff": 100}
 
 
 def _open_view(item: Interaction, *, audience: str, now: datetime, whole: bool) -> InteractionView:
@@ -533,8 +533,10 @@ def _open_view(item: Interaction, *, audience: str, now: datetime, whole: bool) 
     )
     view.timed_out = item.state == State.OPEN and not view.accepting
     newest = item.responses.exclude(text="").order_by("-updated_at", "-id")
-    if audience == "staff":
-        view.answers = list(newest.select_related("participant"))
+    if audience == "staff":  # every answer by name: the newest hundred live, all in the report
+        limit = len(rows) if whole else OPEN_SHOWN["staff"]
+        view.answers = list(newest.select_related("participant")[:limit])
+        view.answers_more = len(rows) - len(view.answers)
     elif view.public_results:
         # Names stay out of the room's render: only the words are loaded.
         shown = newest.filter(hidden=False).only("id", "text", "updated_at")
@@ -885,7 +887,8 @@ def participant_records(participant: Participant) -> dict:
 
 def answer_order(item: Interaction, response: Response) -> list[str]:
     """A ranking's items in one person's order, their top first."""
-    return [item.options[i] for i in response.choices if 0 <= i < len(item.options)]
+    order = response.choices if isinstance(response.choices, list) else []
+    return [item.options[i] for i in order if type(i) is int and 0 <= i < len(item.options)]
 
 
 def participant_export(run: Run, participant: Participant, records: dict) -> dict:

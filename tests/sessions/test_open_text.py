@@ -239,13 +239,30 @@ def test_a_person_sees_their_own_answer_and_whether_the_team_hid_it(live, actors
     assert f'data-my-answer="{question.pk}" data-kind="text"' in card
 
 
-def test_a_new_answer_is_shown_again_and_must_be_reviewed_again(live, actors, people, question):
+def test_a_hidden_answer_stays_hidden_and_only_new_words_need_reviewing_again(
+    live, actors, people, question
+):
     response = answer(live, people[0], question, "First")
     opentext.text_hide(run=live, actor=actors["fran"], response=response.pk)
     opentext.text_keep(run=live, actor=actors["fran"], response=response.pk)
+    answer(live, people[0], question, "First")  # sent again as it was (the box refills)
+    response.refresh_from_db()
+    assert (response.hidden, response.kept) == (True, True)
     answer(live, people[0], question, "Second, different")
     response.refresh_from_db()
-    assert (response.hidden, response.kept) == (False, False)
+    assert (response.hidden, response.kept) == (True, False)  # still off the room's screens
+
+
+def test_an_open_question_keeps_its_answers_from_the_room_until_the_team_shows_them(live, actors):
+    runs.run_update(run=live, actor=actors["fran"], poll_results_visible=True)
+    item = interactions.interaction_create(
+        run=Run.objects.get(pk=live.pk), actor=actors["fran"], kind="text", text="Why?"
+    )
+    poll = interactions.interaction_create(
+        run=Run.objects.get(pk=live.pk), actor=actors["fran"], kind="poll", text="Which?",
+        options=["A", "B"],
+    )  # fmt: skip
+    assert (item.results_visible, poll.results_visible) == (False, True)
 
 
 # --- the report, exports and "Your data" ----------------------------------------------------
@@ -384,3 +401,18 @@ def test_the_admin_refuses_a_key_another_interaction_of_the_deck_has(deck):
     with pytest.raises(ValidationError, match="A prompt"):
         OpenText(slide=slide, key="introductions", question="Q?").full_clean()
     OpenText(slide=slide, key="journey-thoughts", question="Q?").full_clean()
+
+
+def test_the_teams_live_list_holds_the_newest_hundred_and_the_report_every_answer(
+    live, actors, question
+):
+    for n in range(103):
+        person = participants.participant_join(run=live, display_name=f"P{n}")
+        answer(live, person, question, f"Answer {n}")
+    live_view = selectors.interaction_view(question, audience="staff")
+    assert len(live_view.answers) == 100 and live_view.answers_more == 3
+    assert live_view.answers[0].text == "Answer 102"  # the newest first
+    page = fragments.render_live(Run.objects.get(pk=live.pk), STAFF)
+    assert "and 3 earlier answers: every answer is in the report." in page
+    report = selectors.interaction_view(question, audience="staff", with_responses=False)
+    assert len(report.answers) == 103 and report.answers_more == 0

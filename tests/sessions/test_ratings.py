@@ -274,3 +274,11 @@ def test_the_admin_refuses_a_scale_that_does_not_run_upwards_or_a_taken_key(deck
     with pytest.raises(ValidationError, match="A prompt"):
         RatingScale(slide=slide, key="introductions", question="Q?").full_clean()
     RatingScale(slide=slide, key="ready", question="Q?").full_clean()
+
+
+def test_a_stored_value_of_the_wrong_shape_reads_as_not_rated(live, people, scale):
+    rate(live, people[0], scale, 0, 4)
+    Response.objects.filter(interaction=scale).update(choices={"odd": 1})
+    (response,) = Response.objects.filter(interaction=scale)
+    assert response.ratings == [(STATEMENTS[0], None), (STATEMENTS[1], None)]
+    assert selectors.interaction_view(scale, audience="staff").answered == 0
