@@ -19,6 +19,9 @@
     sync: function () { send({ action: "sync" }); }
   });
   var unsaved = LiveOrdering.answers(); // answers sent, not yet acknowledged
+  // The answers the server writes in batches and acknowledges ("answer.saved"): the page keeps
+  // each until then, and sends it again after a reconnect (sessions/live/consumers.py BATCHED).
+  var BATCHED = { "answer.choose": true, "answer.words": true, "answer.rate": true, "answer.rank": true };
 
   var CLOSE_MESSAGES = {
     4401: "You were signed out.",
@@ -175,7 +178,7 @@
   }
 
   function deliver(text, info) {
-    if (info && info.t === "error" && info.action === "answer.choose") unsaved.refused(info);
+    if (info && info.t === "error" && BATCHED[info.action]) unsaved.refused(info);
     if (info && info.t === "error") {
       Object.keys(ONCE_FORMS).forEach(function (id) {
         if (ONCE_FORMS[id] === info.action) taken(id); // refused: a new try is a new submission
@@ -676,7 +679,7 @@
       event.preventDefault();
       return;
     }
-    if (params.action === "answer.choose") {
+    if (BATCHED[params.action]) {
       var card = event.target.closest ? event.target.closest("[data-interaction]") : null;
       unsaved.sent(params, !!card && card.dataset.multiple !== "1");
     }

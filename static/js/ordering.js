@@ -110,11 +110,39 @@
   }
 
   // Answers sent and not yet acknowledged, resent after each snapshot (so after a reconnect):
-  // an answer sets rather than toggles, so sending it twice stores the same thing.
+  // an answer sets rather than toggles, so sending it twice stores the same thing. Choices and
+  // ratings are kept one per option or statement; a word cloud's words and a ranking's order
+  // are each one answer, the latest sent.
+  var WHOLE = { "answer.words": true, "answer.rank": true };
+
+  function wholeKey(action, interaction) {
+    return action + ":" + interaction;
+  }
+
+  function rateKey(interaction, statement) {
+    return "answer.rate:" + interaction + ":" + statement;
+  }
+
   function answers() {
-    var unsaved = {}; // by "interaction:choice"
+    var unsaved = {}; // "interaction:choice", "answer.rate:interaction:statement", "action:interaction"
 
     function sent(params, oneAtATime) {
+      if (params.action === "answer.rate") {
+        unsaved[rateKey(params.interaction, params.statement)] = {
+          action: "answer.rate", interaction: Number(params.interaction),
+          statement: Number(params.statement), rating: Number(params.rating) };
+        return;
+      }
+      if (WHOLE[params.action]) {
+        var answer = { action: params.action, interaction: Number(params.interaction) };
+        if (params.action === "answer.words") {
+          answer.words = [].concat(params.words === undefined ? [] : params.words).map(String);
+        } else {
+          answer.order = [].concat(params.order === undefined ? [] : params.order).map(Number);
+        }
+        unsaved[wholeKey(params.action, params.interaction)] = answer;
+        return;
+      }
       if (oneAtATime) {
         // One answer at a time: only the latest choice is worth resending.
         Object.keys(unsaved).forEach(function (key) {
@@ -126,19 +154,41 @@
         choice: Number(params.choice), selected: params.selected !== false };
     }
 
+    function same(a, b) {
+      return a.length === b.length && a.every(function (x, i) { return x === b[i]; });
+    }
+
     function saved(info) {
-      // Forget a pending answer only if this is its acknowledgement: a later send for the same
-      // option, still on its way, stays pending (and is resent after a reconnect).
-      var key = info.interaction + ":" + info.choice;
-      var pending = unsaved[key];
-      if (pending && (info.choices.indexOf(pending.choice) >= 0) === (pending.selected !== false)) {
-        delete unsaved[key];
+      // Forget a pending answer only if this is its acknowledgement: a later send of the same
+      // answer, still on its way, stays pending (and is resent after a reconnect). What is
+      // stored may differ from what was sent (words are cleaned): then it is simply sent again.
+      var pending, key;
+      if (info.statement !== undefined) {
+        key = rateKey(info.interaction, info.statement);
+        pending = unsaved[key];
+        if (pending && (info.choices || [])[pending.statement] === pending.rating) delete unsaved[key];
+      } else if (info.choice !== undefined) {
+        key = info.interaction + ":" + info.choice;
+        pending = unsaved[key];
+        if (pending && (info.choices.indexOf(pending.choice) >= 0) === (pending.selected !== false)) {
+          delete unsaved[key];
+        }
+      } else {
+        key = wholeKey("answer.words", info.interaction);
+        pending = unsaved[key];
+        if (pending && info.words && same(pending.words.map(function (w) { return w.trim(); })
+          .filter(Boolean), info.words)) delete unsaved[key];
+        key = wholeKey("answer.rank", info.interaction);
+        pending = unsaved[key];
+        if (pending && same(pending.order, info.choices || [])) delete unsaved[key];
       }
     }
 
     function refused(info) {
       // Refused (closed, time's up...): don't send it again after a reconnect.
-      delete unsaved[info.interaction + ":" + info.choice];
+      if (info.action === "answer.rate") delete unsaved[rateKey(info.interaction, info.statement)];
+      else if (WHOLE[info.action]) delete unsaved[wholeKey(info.action, info.interaction)];
+      else delete unsaved[info.interaction + ":" + info.choice];
     }
 
     function pending() {

@@ -110,3 +110,35 @@ test("a head that is not JSON is no metadata, and an escaped -- reads back", () 
   assert.equal(LiveOrdering.meta("<!--ev {not json-->"), null);
   assert.deepEqual(LiveOrdering.meta('<!--ev {"t":"x","a":"-\\u002d"}--><p>'), { t: "x", a: "--" });
 });
+
+test("ratings, words and an order wait for their acknowledgement and are resent until then", () => {
+  const answers = LiveOrdering.answers();
+  answers.sent({ action: "answer.rate", interaction: "4", statement: "0", rating: "3" }, false);
+  answers.sent({ action: "answer.rate", interaction: "4", statement: "1", rating: "5" }, false);
+  answers.sent({ action: "answer.words", interaction: "5", words: [" whānau ", "", "trust"] }, false);
+  answers.sent({ action: "answer.rank", interaction: "6", order: ["2", "0", "1"] }, false);
+  assert.deepEqual(answers.pending(), [
+    { action: "answer.rate", interaction: 4, statement: 0, rating: 3 },
+    { action: "answer.rate", interaction: 4, statement: 1, rating: 5 },
+    { action: "answer.words", interaction: 5, words: [" whānau ", "", "trust"] },
+    { action: "answer.rank", interaction: 6, order: [2, 0, 1] },
+  ]);
+  // An acknowledgement of an earlier rating (2) doesn't forget the later one still on its way.
+  answers.saved({ interaction: 4, statement: 0, choices: [2, null] });
+  answers.saved({ interaction: 4, statement: 1, choices: [2, 5] });
+  answers.saved({ interaction: 5, words: ["whānau", "trust"], choices: [] });
+  answers.saved({ interaction: 6, choices: [2, 0, 1] });
+  assert.deepEqual(answers.pending(), [{ action: "answer.rate", interaction: 4, statement: 0, rating: 3 }]);
+  answers.refused({ action: "answer.rate", interaction: 4, statement: 0 });
+  assert.deepEqual(answers.pending(), []);
+});
+
+test("a refused word cloud or ranking is not sent again; one lone item is still a list", () => {
+  const answers = LiveOrdering.answers();
+  answers.sent({ action: "answer.words", interaction: "5", words: "kupu" }, false);
+  answers.sent({ action: "answer.rank", interaction: "6", order: "0" }, false);
+  assert.deepEqual(answers.pending().map((a) => a.words || a.order), [["kupu"], [0]]);
+  answers.refused({ action: "answer.words", interaction: 5 });
+  answers.refused({ action: "answer.rank", interaction: 6 });
+  assert.deepEqual(answers.pending(), []);
+});
