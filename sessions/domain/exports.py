@@ -70,6 +70,9 @@ class Count:
     # Typed words the team read and kept for insights (an open question's answer): named
     # whatever the count, which is not given.
     kept: bool = False
+    # A score worked out from everyone's answers (a ranking's Borda score), not a number of
+    # people: written as it is, once enough people answered (the results say so).
+    score: bool = False
 
 
 @dataclass
@@ -199,10 +202,12 @@ def _ranking_results(item: Interaction, responses: list[Response]) -> Results:
         order = "; ".join(f"{place}. {item.options[i]}" for place, i in enumerate(r.choices, 1))
         results.rows.append((r.participant.team_label, order, r.updated_at))
     combined, ranked = borda(item.options, [r.choices for r in responses])
-    results.counts = [
-        Count(f"{row.place}. {row.text} (Borda score)", row.score) for row in combined
-    ]
-    results.counts.append(Count("People who ranked the items", ranked))
+    results.counts = [Count("People who ranked the items", ranked)]
+    if ranked >= settings.INSIGHTS_MIN_COUNT:  # else a score would tell what a few people chose
+        results.counts += [
+            Count(f"{row.place}. {row.text} (Borda score)", row.score, score=True)
+            for row in combined
+        ]
     return results
 
 
@@ -411,6 +416,8 @@ def _insights(run: Run) -> bytes:
         for count in results.counts:
             if count.kept:
                 rows.append((*where, count.label, KEPT))
+            elif count.score:
+                rows.append((*where, count.label, count.number))
             elif not (count.typed and count.number < least):
                 rows.append((*where, count.label, shown(count.number)))
         if rare:

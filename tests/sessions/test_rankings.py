@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sessions.domain import interactions, rankings, selectors
+from sessions.domain import interactions, participants, rankings, selectors
 from sessions.domain.borda import borda, is_order
 from sessions.domain.exports import run_export
 from sessions.domain.permissions import ActionError, PermissionDenied
@@ -233,16 +233,22 @@ def test_the_exports_give_the_team_each_order_and_insights_the_scores_only(
     insights = run_export(run=live, actor=fran, what="insights")
     text = insights.content.decode("utf-8-sig")
     lines = [row for row in csv.reader(io.StringIO(text)) if row[2] == "What matters most?"]
+    # Scores are not numbers of people: written as they are, once enough people ranked.
     assert [row[3:] for row in lines] == [
+        ["People who ranked the items", "3"],
         ["1. Whānau (Borda score)", "11"],
         ["2. Trust (Borda score)", "9"],
         ["3. Consent (Borda score)", "7"],
         ["4. Purpose (Borda score)", "3"],
-        ["5. Access (Borda score)", "fewer than 3"],
-        ["People who ranked the items", "3"],
+        ["5. Access (Borda score)", "0"],
     ]
     for person in people[:3]:
         assert not person.display_name or person.display_name not in text
+    # Fewer people than that: only how many, or the scores would tell what each chose.
+    participants.participant_leave(participant=people[2])
+    text = run_export(run=live, actor=fran, what="insights").content.decode("utf-8-sig")
+    lines = [row for row in csv.reader(io.StringIO(text)) if row[2] == "What matters most?"]
+    assert [row[3:] for row in lines] == [["People who ranked the items", "fewer than 3"]]
 
 
 # --- content --------------------------------------------------------------------------------
