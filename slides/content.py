@@ -95,6 +95,7 @@ class RatingData:
 
 
 STATEMENTS_MAX = 6  # the most statements one rating scale asks people to rate
+STATEMENT_MAX = 200  # characters in one statement
 
 
 @dataclass
@@ -594,8 +595,11 @@ def _read_rating(doc: _Yaml, raw: Any) -> RatingData | None:
             doc.problem((*at, "statements", index), f"a statement must be text, not {statement!r}.")
         elif statement.strip() in statements:
             doc.problem((*at, "statements", index), f"the statement {statement!r} is listed twice.")
-        elif len(statement.strip()) > 200:
-            doc.problem((*at, "statements", index), "a statement is longer than 200 characters.")
+        elif len(statement.strip()) > STATEMENT_MAX:
+            doc.problem(
+                (*at, "statements", index),
+                f"a statement is longer than {STATEMENT_MAX} characters.",
+            )
         else:
             statements.append(statement.strip())
     low = doc.integer((*at, "low"), item.get("low", 1))

@@ -22,7 +22,7 @@ from sessions.domain.ratings import scale_check
 from sessions.live import activity
 from sessions.live.publish import publish_live
 from sessions.models import RESULTS_SHOWN, Interaction, Kind, Run, State
-from slides.content import STATEMENTS_MAX, WORDS_MAX
+from slides.content import STATEMENT_MAX, STATEMENTS_MAX, WORDS_MAX
 
 
 def sync_deck_interactions(run: Run) -> None:
@@ -232,9 +232,14 @@ def interaction_create(
         low_label, high_label = low_label.strip(), high_label.strip()
         if len(low_label) > 80 or len(high_label) > 80:
             raise ActionError("Keep the scale's labels under 80 characters.")
-    if kind in (Kind.POLL, Kind.RATING) and len(set(options)) != len(options):
+    if kind == Kind.POLL and len(set(options)) != len(options):
         raise ActionError("Each option must be different.")
-    if kind == Kind.RANKING:
+    if kind == Kind.RATING:
+        if len(set(options)) != len(options):
+            raise ActionError("Each statement must be different.")
+        if any(len(option) > STATEMENT_MAX for option in options):
+            raise ActionError(f"Keep each statement to {STATEMENT_MAX} characters.")
+    elif kind == Kind.RANKING:
         ranking_items_check(options)
     elif any(len(option) > 120 for option in options):
         raise ActionError("Keep each option under 120 characters.")

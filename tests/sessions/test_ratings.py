@@ -108,7 +108,8 @@ def test_the_socket_takes_whole_numbers_from_0_to_10_only():
     [
         ({"options": []}, "1 to 6 statements"),
         ({"options": [f"S{n}" for n in range(7)]}, "1 to 6 statements"),
-        ({"options": ["Same", "Same"]}, "must be different"),
+        ({"options": ["Same", "Same"]}, "Each statement must be different"),
+        ({"options": ["x" * 201]}, "to 200 characters"),
         ({"options": ["S"], "scale_low": 5, "scale_high": 5}, "lower to a higher"),
         ({"options": ["S"], "scale_low": 0, "scale_high": 11}, "lower to a higher"),
         ({"options": ["S"], "low_label": "x" * 81}, "under 80"),
