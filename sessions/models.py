@@ -463,7 +463,8 @@ class State(models.TextChoices):
 
 
 class Interaction(models.Model):
-    """A prompt, poll or quiz question in a run: from the deck (keyed) or made up on the spot.
+    """An activity in a run (a prompt, poll, quiz question, word cloud, rating scale, ranking
+    or open question): from the deck (keyed) or made up on the spot.
 
     Choices and the correct answer are copied from the run's frozen deck, so the run's
     answers keep their meaning whatever happens to the deck later.

@@ -41,8 +41,8 @@ def _sync(
 def _sync_one(
     model: type[models.Model], *, slide: Slide, values: dict | None
 ) -> models.Model | None:
-    """The optional one-per-slide interaction (poll, prompt, word cloud, ranking): update,
-    create or delete."""
+    """The optional one-per-slide interaction (poll, prompt, word cloud, rating scale,
+    ranking, open question): update, create or delete."""
     if values is None:
         model.objects.filter(slide=slide).delete()
         return None

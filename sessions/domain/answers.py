@@ -1,5 +1,6 @@
-"""Participants answering prompts, polls and quiz questions, and the team marking responses
-(shortlisted, on the shared screen)."""
+"""Participants answering the run's activities (prompts, polls, quiz questions, and the
+batched answers of every kind: choices here, words, ratings and orders beside their kinds),
+and the team marking responses (shortlisted, on the shared screen)."""
 
 from __future__ import annotations
 
@@ -142,7 +143,7 @@ class Stored:
 
 @transaction.atomic
 def answers_record(answers: list[Answer]) -> list[Stored | Exception]:
-    """Record many answers (choices, words, ratings: see `Answer`) in one transaction.
+    """Record many answers (choices, words, ratings, orders: see `Answer`) in one transaction.
 
     Returns, for each, what is now stored or the ActionError saying why not. Callers have
     checked that each actor is a participant; this checks the rest, row by row.
@@ -176,7 +177,7 @@ def answers_record(answers: list[Answer]) -> list[Stored | Exception]:
             if person is None or person.run_id != answer.run_id:
                 raise ActionError("Only participants in the workshop can do that.")
             if item is None or item.run_id != answer.run_id:
-                raise ActionError("No such prompt, poll or question in this run.")
+                raise ActionError("No such activity in this run.")
             if item.kind not in answer.kinds:
                 raise ActionError(answer.refusal)
             answered = response or Response(

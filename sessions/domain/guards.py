@@ -16,7 +16,7 @@ def get_interaction(run: Run, interaction_id) -> Interaction:
     try:
         return run.interactions.get(pk=int(interaction_id))
     except (Interaction.DoesNotExist, TypeError, ValueError):
-        raise ActionError("No such prompt, poll or question in this run.") from None
+        raise ActionError("No such activity in this run.") from None
 
 
 def participant_in_room(actor: Actor) -> Participant:

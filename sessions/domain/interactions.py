@@ -1,5 +1,6 @@
-"""Everything that changes a run's prompts, polls and quiz questions as a whole: the deck's
-interactions following the slides, and the console opening, closing and counting them.
+"""Everything that changes a run's activities (prompts, polls, quiz questions, word clouds,
+rating scales, rankings, open questions) as a whole: the deck's interactions following the
+slides, and the console opening, closing and counting them.
 
 State changes the room must see at once (opening, closing, revealing) are published straight
 away, like a slide change. Things that arrive in numbers (answers, chat lines, hands, votes)
@@ -27,7 +28,8 @@ from slides.content import STATEMENT_MAX, STATEMENTS_MAX, WORDS_MAX
 
 def sync_deck_interactions(run: Run) -> None:
     """Create (or refresh, while not yet used) the run's copies of its deck's prompts, polls,
-    word clouds and quiz questions, from the frozen deck."""
+    word clouds, rating scales, rankings, open questions and quiz questions, from the frozen
+    deck."""
     deck = run.deck_data
     wanted = {}
     for slide in deck.slides:

@@ -38,7 +38,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "participant.admit_all": frozenset({FACILITATOR, HOST}),
     "participant.remove": frozenset({FACILITATOR, HOST}),
     "participant.deny": frozenset({FACILITATOR, HOST}),
-    # prompts, polls and the quiz: the team running the segment opens and closes them
+    # the activities (prompts, polls, the quiz...): the team running the segment opens and
+    # closes them
     "interaction.open": TIMEKEEPERS,
     "interaction.close": TIMEKEEPERS,
     "interaction.results": TIMEKEEPERS,

@@ -310,7 +310,8 @@ class Bar:
 
 @dataclass
 class InteractionView:
-    """One prompt, poll or quiz question with what an audience may see of its answers."""
+    """One activity (prompt, poll, quiz question, word cloud, rating scale, ranking or open
+    question) with what an audience may see of its answers."""
 
     item: Interaction
     answered: int = 0

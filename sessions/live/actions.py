@@ -241,7 +241,7 @@ REGISTRY: dict[str, ActionSpec] = {
             arguments={"participant": "participant_id"},
             participant=positive_int,
         ),
-        # prompts, polls and the quiz
+        # the activities: prompts, polls, the quiz and the other kinds
         _spec(
             "interaction.open",
             interactions.interaction_open,

@@ -34,8 +34,8 @@ class AnswerBatcher:
         self.scheduled = False
 
     async def submit(self, answer: answers.Answer) -> answers.Stored:
-        """Record one answer (a choice, words, a rating); returns what is stored for it once
-        committed, or raises the ActionError saying why not."""
+        """Record one answer (a choice, words, a rating, an order); returns what is stored for
+        it once committed, or raises the ActionError saying why not."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self.pending.append(PendingAnswer(answer, future))
