@@ -38,6 +38,17 @@ def _sync(
     return kept
 
 
+def _sync_lines(children, texts: list[str], *, parent: dict) -> None:
+    """A parent's lines of text in their order (a poll's options, a rating scale's statements,
+    a ranking's items): each row matched by its place."""
+    _sync(
+        children.all(),
+        match="order",
+        rows=[{"order": order, "text": text} for order, text in enumerate(texts)],
+        parent=parent,
+    )
+
+
 def _sync_one(
     model: type[models.Model], *, slide: Slide, values: dict | None
 ) -> models.Model | None:
@@ -159,15 +170,7 @@ def deck_save(*, data: DeckData) -> Deck:
             },
         )
         if rating is not None:
-            _sync(
-                rating.statements.all(),
-                match="order",
-                rows=[
-                    {"order": order, "text": text}
-                    for order, text in enumerate(rating_data.statements)
-                ],
-                parent={"rating": rating},
-            )
+            _sync_lines(rating.statements, rating_data.statements, parent={"rating": rating})
         ranking_data = slide_data.ranking
         ranking = _sync_one(
             Ranking,
@@ -175,14 +178,7 @@ def deck_save(*, data: DeckData) -> Deck:
             values=ranking_data and {"key": ranking_data.key, "question": ranking_data.question},
         )
         if ranking is not None:
-            _sync(
-                ranking.items.all(),
-                match="order",
-                rows=[
-                    {"order": order, "text": text} for order, text in enumerate(ranking_data.items)
-                ],
-                parent={"ranking": ranking},
-            )
+            _sync_lines(ranking.items, ranking_data.items, parent={"ranking": ranking})
         opened = slide_data.open
         _sync_one(
             OpenText,
@@ -201,14 +197,7 @@ def deck_save(*, data: DeckData) -> Deck:
             },
         )
         if poll is not None:
-            _sync(
-                poll.options.all(),
-                match="order",
-                rows=[
-                    {"order": order, "text": text} for order, text in enumerate(poll_data.options)
-                ],
-                parent={"poll": poll},
-            )
+            _sync_lines(poll.options, poll_data.options, parent={"poll": poll})
 
     questions = _sync(
         deck.questions.all(),

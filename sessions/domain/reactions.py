@@ -140,4 +140,4 @@ async def reaction_send_batched(*, run: Run, actor: Actor, emoji: str, batcher) 
     """reaction_send for a socket: the same check, then counted together with other sends by
     `batcher` (sessions.live.reactions, which calls reactions_record); returns once committed."""
     check("reaction.send", actor)
-    await batcher.submit(run_id=run.pk, participant_id=actor.participant_id, emoji=emoji)
+    await batcher.submit((run.pk, actor.participant_id, emoji))

@@ -459,6 +459,20 @@ def interaction_view(
     return view
 
 
+def _results_view(item: Interaction, now: datetime, *, answered: int) -> InteractionView:
+    """The view every kind whose results the team shows the room starts from: how many
+    answered, whether it takes answers now, and whether the room may see the results."""
+    view = InteractionView(
+        item=item,
+        answered=answered,
+        accepting=item.accepting(now),
+        closes_at_ms=_ms(item.closes_at) if item.closes_at else None,
+        public_results=item.results_visible,
+    )
+    view.timed_out = item.state == State.OPEN and not view.accepting
+    return view
+
+
 # A live cloud shows its most sent words only: a thousand people's words would be a push of
 # hundreds of kilobytes to every phone, and more than any screen can show. The report has all.
 CLOUD_SHOWN = {"staff": 100, "participants": 50, "screen": 50}
@@ -466,14 +480,7 @@ CLOUD_SHOWN = {"staff": 100, "participants": 50, "screen": 50}
 
 def _cloud_view(item: Interaction, *, audience: str, now: datetime, whole: bool) -> InteractionView:
     rows = [words for words in item.responses.values_list("words", flat=True) if words]
-    view = InteractionView(
-        item=item,
-        answered=len(rows),
-        accepting=item.accepting(now),
-        closes_at_ms=_ms(item.closes_at) if item.closes_at else None,
-        public_results=item.results_visible,
-    )
-    view.timed_out = item.state == State.OPEN and not view.accepting
+    view = _results_view(item, now, answered=len(rows))
     if audience == "staff" or view.public_results:
         words, hidden = cloud(item.hidden_words, rows)
         shown = len(words) if whole else CLOUD_SHOWN.get(audience, 50)
@@ -486,14 +493,7 @@ def _cloud_view(item: Interaction, *, audience: str, now: datetime, whole: bool)
 def _rating_view(item: Interaction, *, audience: str, now: datetime) -> InteractionView:
     stored = [item.ratings_in(c) for c in item.responses.values_list("choices", flat=True)]
     given = [r for r in stored if any(rating is not None for rating in r)]
-    view = InteractionView(
-        item=item,
-        answered=len(given),
-        accepting=item.accepting(now),
-        closes_at_ms=_ms(item.closes_at) if item.closes_at else None,
-        public_results=item.results_visible,
-    )
-    view.timed_out = item.state == State.OPEN and not view.accepting
+    view = _results_view(item, now, answered=len(given))
     if audience == "staff" or view.public_results:
         view.ratings = rating_results(item, given)
     return view
@@ -503,14 +503,7 @@ def _ranking_view(item: Interaction, *, audience: str, now: datetime) -> Interac
     """A ranking: how many ranked, and the combined order (Borda count) for the team always,
     for phones and the screen once its results are shown."""
     ranked, count = borda(item.options, item.responses.values_list("choices", flat=True))
-    view = InteractionView(
-        item=item,
-        answered=count,
-        accepting=item.accepting(now),
-        closes_at_ms=_ms(item.closes_at) if item.closes_at else None,
-        public_results=item.results_visible,
-    )
-    view.timed_out = item.state == State.OPEN and not view.accepting
+    view = _results_view(item, now, answered=count)
     if audience == "staff" or view.public_results:
         view.ranking = ranked
     return view
@@ -523,16 +516,9 @@ OPEN_SHOWN = {"participants": 10, "screen": 20, "staff": 100}
 
 def _open_view(item: Interaction, *, audience: str, now: datetime, whole: bool) -> InteractionView:
     rows = list(item.responses.exclude(text="").values_list("hidden", "kept"))
-    view = InteractionView(
-        item=item,
-        answered=len(rows),
-        accepting=item.accepting(now),
-        closes_at_ms=_ms(item.closes_at) if item.closes_at else None,
-        public_results=item.results_visible,
-        answers_hidden=sum(1 for hidden, _ in rows if hidden),
-        answers_kept=sum(1 for _, kept in rows if kept),
-    )
-    view.timed_out = item.state == State.OPEN and not view.accepting
+    view = _results_view(item, now, answered=len(rows))
+    view.answers_hidden = sum(1 for hidden, _ in rows if hidden)
+    view.answers_kept = sum(1 for _, kept in rows if kept)
     newest = item.responses.exclude(text="").order_by("-updated_at", "-id")
     if audience == "staff":  # every answer by name: the newest hundred live, all in the report
         limit = len(rows) if whole else OPEN_SHOWN["staff"]

@@ -10,40 +10,49 @@ is sent again by the browser when it reconnects, so none is lost.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from channels.db import database_sync_to_async
 
 from sessions.domain import answers
 
-WINDOW = 0.01  # seconds an answer waits for company
-MAX_BATCH = 500
-
 
 @dataclass
-class PendingAnswer:
-    answer: answers.Answer
+class Pending:
+    item: Any
     future: asyncio.Future
 
 
-class AnswerBatcher:
-    """One per process, living on the serving event loop."""
+class Batcher:
+    """Things sent over many sockets at once, stored together: each waits `window` seconds for
+    company (a batch closes early at `max_batch`), then `record` stores the whole batch in one
+    transaction on the database thread and returns a result for each, an exception instance
+    for one it refused. Each sender gets its own result once the batch has committed; if the
+    batch fails as a whole, every sender hears so and none is told it was saved.
 
-    def __init__(self) -> None:
-        self.pending: list[PendingAnswer] = []
+    One per process and kind, living on the serving event loop.
+    """
+
+    def __init__(self, record: Callable[[list], list], *, window: float, max_batch: int) -> None:
+        self.record = record
+        self.window = window
+        self.max_batch = max_batch
+        self.pending: list[Pending] = []
         self.scheduled = False
 
-    async def submit(self, answer: answers.Answer) -> answers.Stored:
-        """Record one answer (a choice, words, a rating, an order); returns what is stored for
-        it once committed, or raises the ActionError saying why not."""
+    async def submit(self, item: Any) -> Any:
+        """Store one item with others; returns its result once committed, or raises the
+        exception `record` gave for it."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self.pending.append(PendingAnswer(answer, future))
-        if len(self.pending) >= MAX_BATCH:
+        self.pending.append(Pending(item, future))
+        if len(self.pending) >= self.max_batch:
             loop.create_task(self.flush())
         elif not self.scheduled:
             self.scheduled = True
-            loop.call_later(WINDOW, lambda: loop.create_task(self.flush()))
+            loop.call_later(self.window, lambda: loop.create_task(self.flush()))
         return await future
 
     async def flush(self) -> None:
@@ -52,9 +61,7 @@ class AnswerBatcher:
         if not batch:
             return
         try:
-            results = await database_sync_to_async(answers.answers_record)(
-                [pending.answer for pending in batch]
-            )
+            results = await database_sync_to_async(self.record)([p.item for p in batch])
         except Exception as exc:  # the whole batch failed: nobody is told it was saved
             for pending in batch:
                 if not pending.future.done():
@@ -69,4 +76,6 @@ class AnswerBatcher:
                 pending.future.set_result(result)
 
 
-batcher = AnswerBatcher()
+# Answers (choices, words, ratings, orders): a few milliseconds' wait, so an acknowledgement
+# comes fast; sessions.live.reactions has the reactions' own.
+batcher = Batcher(answers.answers_record, window=0.01, max_batch=500)
