@@ -46,6 +46,20 @@ def join(browser, server, code, name="", show=False):
     return page
 
 
+def started_room(browser, server, title):
+    """A started run with the shared screen open at 1366×768, Aroha (named on screens) on a
+    360×740 phone and Sam on another: the console, the code, the screen and the two phones."""
+    console, code = open_run(browser, server, title)
+    projector = console.context.new_page()
+    projector.set_viewport_size({"width": 1366, "height": 768})
+    projector.goto(f"{server.url}/runs/{code}/screen/")
+    aroha = join(browser, server, code, "Aroha", show=True)
+    aroha.set_viewport_size({"width": 360, "height": 740})
+    sam = join(browser, server, code, "Sam")
+    console.get_by_role("button", name="Start the workshop").click()
+    return console, code, projector, aroha, sam
+
+
 def goto(console, number):
     console.locator("#goto-number").select_option(str(number))
     console.get_by_role("button", name="Go", exact=True).click()

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.accessibility import serious_violations
 from tests.e2e.conftest import STAFF, log_in, start_app
-from tests.e2e.test_interactions import card, goto, join, open_run
+from tests.e2e.test_interactions import card, goto, started_room
 
 PHONE = {"width": 360, "height": 740}
 STATEMENTS = ["I know where to find DPUP", "I could explain it", "I will use it at work"]
@@ -66,14 +66,7 @@ def test_a_rating_scale_from_the_admin_to_the_exports(browser, server):
     log_in(admin, server, *STAFF)
     add_rating_scale_in_the_admin(admin, server)
 
-    console, code = open_run(browser, server, "Rating run")
-    projector = console.context.new_page()
-    projector.set_viewport_size({"width": 1366, "height": 768})
-    projector.goto(f"{server.url}/runs/{code}/screen/")
-    aroha = join(browser, server, code, "Aroha", show=True)
-    aroha.set_viewport_size(PHONE)
-    sam = join(browser, server, code, "Sam")
-    console.get_by_role("button", name="Start the workshop").click()
+    console, code, projector, aroha, sam = started_room(browser, server, "Rating run")
     goto(console, 5)
 
     scale = card(aroha, "How ready")
