@@ -90,13 +90,14 @@ class RunForm(forms.ModelForm):
             "chat_enabled": "Chat on",
             "chat_to_everyone": "Participants' chat messages go to everyone "
             "(untick: to the facilitation team only)",
-            "poll_results_visible": "Participants see poll results as they come in "
-            "(untick: only when you show them)",
+            "poll_results_visible": "Participants see poll results as they come in, and word "
+            "clouds', rating scales' and rankings' (untick: only when you show them; answers to "
+            "open questions always wait for you)",
             "qa_moderated": "Moderate the Q&A: a question waits for the team's approval "
             "before participants see it",
             "qa_anonymous": "Participants may ask a question without their name "
             "(nobody sees it, the team included)",
-            "reactions_enabled": "Reactions on",
+            "reactions_enabled": "Participants may send reactions (👍 ❤️ 😂 😮 👏) at any time",
             "quiz_scoreboard": "Offer a quiz scoreboard (only people who opt in, by name)",
             "takes_notes": "Notes will be taken",
             "takes_photos": "Photos or screenshots will be taken",
@@ -111,7 +112,7 @@ class RunForm(forms.ModelForm):
             # The labels above say it all; the models' help (for the admin) would repeat them.
             **dict.fromkeys(
                 ("chat_to_everyone", "poll_results_visible", "qa_moderated", "qa_anonymous",
-                 "quiz_scoreboard",
+                 "reactions_enabled", "quiz_scoreboard",
                  "recordings_audience", "retention_days"),
                 "",
             ),

@@ -80,7 +80,7 @@ def test_prompt_chat_poll_hands_and_questions(browser, server):
     # The introductions prompt opens with slide 1.
     intro = card(aroha, "Introduce yourself")
     expect(intro).to_be_visible()
-    expect(aroha.locator("#live-announcer")).to_contain_text("Share-out prompt open")
+    expect(aroha.locator("#live-announcer")).to_contain_text("Share-out prompt, open for answers")
     intro.get_by_label("Your response").fill("Kia ora, I'm Aroha from Te Whatu")
     intro.get_by_role("button", name="Send my response").click()
     expect(intro.locator(".my-answer")).to_contain_text("Your response is saved")

@@ -108,7 +108,7 @@ def test_reactions_from_a_phone_to_the_screen_and_the_report(browser, server):
     # The team turns reactions off: the bar leaves the phone, the counts leave the screen.
     settings = console.context.new_page()
     settings.goto(f"{server.url}/runs/{code}/settings/")
-    settings.get_by_label("Reactions on").uncheck()
+    settings.get_by_label(re.compile("may send reactions")).uncheck()
     settings.get_by_role("button", name="Save settings").click()
     expect(bar).to_be_hidden()
     expect(projector.locator("#screen-reactions")).to_be_hidden()
