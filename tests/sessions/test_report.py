@@ -59,6 +59,8 @@ def test_the_report_shows_how_the_run_went(client, users, ran):
     poll = page.split('id="report-watched-intro-video"', 1)[1].split("</article>", 1)[0]
     assert "3 answered" in poll
     assert "<strong>2</strong> · 67%" in poll and "<strong>1</strong> · 33%" in poll
+    # The chart's numbers again as a table beside it.
+    assert '<td class="number">2</td><td class="number">67%</td>' in poll
     quiz = page.split(f'id="report-{question.key}"', 1)[1].split("</article>", 1)[0]
     assert "67% correct" in quiz
     assert "On average, <strong>67%</strong>" in page
