@@ -4,9 +4,12 @@ without moving), refused when sent too fast, hidden when the team turns them off
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from tests.e2e.accessibility import serious_violations
@@ -122,3 +125,18 @@ def test_reactions_from_a_phone_to_the_screen_and_the_report(browser, server):
     expect(row.locator("td").nth(4)).to_have_text(str(total))  # the Applause column
     expect(row.locator("td").last).to_have_text(str(total))
     assert serious_violations(console) == []
+
+    # Both exports count them (never who sent one): a Reactions sheet, and rows in insights.
+    with console.expect_download() as workbook:
+        console.get_by_role("link", name="Everything as a workbook (XLSX)").click()
+    book = load_workbook(io.BytesIO(workbook.value.path().read_bytes()))
+    sheet = [[cell.value for cell in row] for row in book["Reactions"].iter_rows()]
+    (slide_2,) = [row for row in sheet if row and row[0] == 2]
+    assert slide_2[2 + 4] == slide_2[-1] == total, sheet  # Applause, and all reactions
+    with console.expect_download() as insights:
+        console.get_by_role("link", name="Insights, no personal data (CSV)").click()
+    rows = list(csv.reader(io.StringIO(insights.value.path().read_text("utf-8-sig"))))
+    clapped = [row for row in rows if row[1] == "Reactions" and "Applause" in row[3]]
+    assert [row[0] for row in clapped] == ["2"]
+    assert clapped[0][4] in (str(total), "fewer than 3")
+    assert "Aroha" not in str(rows)
