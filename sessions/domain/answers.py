@@ -86,6 +86,7 @@ class Choose:
 
     kinds: ClassVar[tuple[str, ...]] = (Kind.POLL, Kind.QUIZ)
     refusal: ClassVar[str] = "That one isn't a poll or a quiz question."
+    echoed: ClassVar[tuple[str, ...]] = ("choice",)  # repeated in its acknowledgement
 
     def apply(self, item: Interaction, response: Response) -> None:
         if not 0 <= self.choice < len(item.options):
@@ -95,14 +96,16 @@ class Choose:
 
 class Answer(Protocol):
     """One answer that answers_record can store with others: which run, person and
-    interaction, the kinds it answers (or `refusal`), and how it changes the person's response
-    (`apply`, raising ActionError for anything the interaction doesn't take)."""
+    interaction, the kinds it answers (or `refusal`), the fields its acknowledgement repeats
+    (`echoed`), and how it changes the person's response (`apply`, raising ActionError for
+    anything the interaction doesn't take)."""
 
     run_id: int
     participant_id: int
     interaction_id: int
     kinds: ClassVar[tuple[str, ...]]
     refusal: ClassVar[str]
+    echoed: ClassVar[tuple[str, ...]]
 
     def apply(self, item: Interaction, response: Response) -> None: ...
 

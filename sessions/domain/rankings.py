@@ -54,6 +54,7 @@ class Rank:
 
     kinds: ClassVar[tuple[str, ...]] = (Kind.RANKING,)
     refusal: ClassVar[str] = "That one isn't a ranking."
+    echoed: ClassVar[tuple[str, ...]] = ()  # repeated in its acknowledgement
 
     def apply(self, item: Interaction, response: Response) -> None:
         response.choices = order_clean(item, list(self.order))

@@ -32,6 +32,7 @@ class Rate:
 
     kinds: ClassVar[tuple[str, ...]] = (Kind.RATING,)
     refusal: ClassVar[str] = "That one isn't a rating scale."
+    echoed: ClassVar[tuple[str, ...]] = ("statement",)  # repeated in its acknowledgement
 
     def apply(self, item: Interaction, response: Response) -> None:
         if not 0 <= self.statement < len(item.options):

@@ -57,6 +57,7 @@ class Words:
 
     kinds: ClassVar[tuple[str, ...]] = (Kind.WORDS,)
     refusal: ClassVar[str] = "That one isn't a word cloud."
+    echoed: ClassVar[tuple[str, ...]] = ()  # repeated in its acknowledgement
 
     def apply(self, item: Interaction, response: Response) -> None:
         response.words = words_clean(item, list(self.words))

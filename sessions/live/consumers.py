@@ -39,12 +39,13 @@ logger = logging.getLogger(__name__)
 
 TEAM_VIEWS = {"console", "host", "present", "screen"}
 # Answers written in batches (batching.py) and acknowledged once committed: the answer each
-# action makes, and the payload fields (besides the interaction) its acknowledgement repeats.
+# action makes (its `echoed` fields are the payload's, besides the interaction, that its
+# acknowledgement repeats).
 BATCHED = {
-    "answer.choose": (answers.Choose, ("choice",)),
-    "answer.words": (Words, ()),
-    "answer.rate": (Rate, ("statement",)),
-    "answer.rank": (Rank, ()),
+    "answer.choose": answers.Choose,
+    "answer.words": Words,
+    "answer.rate": Rate,
+    "answer.rank": Rank,
 }
 # A team view whose browser is no longer signed in (logged out, session expired, password
 # changed): logging in again is the fix, not asking for access.
@@ -285,8 +286,9 @@ class RunConsumer(FastWebsocketConsumer):
         """Answers go through the batcher: written with others, acknowledged after commit
         (with what is stored, so the page shows it without a push of its own)."""
         spec = actions.REGISTRY[action]
-        answer_type, named = BATCHED[action]
-        about = {k: payload[k] for k in ("interaction", *named) if _an_id(payload.get(k))}
+        answer_type = BATCHED[action]
+        named = ("interaction", *answer_type.echoed)
+        about = {k: payload[k] for k in named if _an_id(payload.get(k))}
         try:
             fields = spec.clean(payload)
             check(action, self.caller.actor)
@@ -313,9 +315,9 @@ class RunConsumer(FastWebsocketConsumer):
             message = "Your answer couldn't be saved just now. Please send it again."
             await self.send_text(error_message("not_saved", message, spec.name, about))
         else:
-            ack = {k: fields[k] for k in ("interaction", *named)}
+            ack = {k: fields[k] for k in named}
             ack |= {"choices": stored.choices, "response": stored.response}
-            if answer_type is Words:
+            if stored.words:  # a word cloud's (no other kind stores words)
                 ack["words"] = stored.words
             await self.send_text(broadcast.envelope("answer.saved", "", extra=ack))
 
